@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: MIT
+// fileserverctl: the command-line client. Exit codes are ClientStatus values.
+
+#include <getopt.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "build-config.h"
+#include "client/atomic-file.h"
+#include "client/client.h"
+#include "client/signal-cleanup.h"
+
+using namespace fileserver;
+using nlohmann::json;
+
+namespace {
+
+const char *const kUsage =
+	"Usage: fileserverctl [OPTION]... COMMAND [ARG]...\n"
+	"Fetch files from a fileserverd server over POSIX message queues.\n"
+	"\n"
+	"Commands:\n"
+	"  get PATH [-o FILE] [--offset N] [--length N]\n"
+	"                      write the file (or a byte range of it) to stdout or FILE;\n"
+	"                      FILE is replaced atomically, never left partial\n"
+	"  stat PATH           show a file's size, type, mode, owner and mtime\n"
+	"  ls [DIR]            list a directory (default: the served root)\n"
+	"  ping                check that the server answers; show its version\n"
+	"\n"
+	"Options:\n"
+	"  -q, --queue NAME     server queue (default $FILESERVER_QUEUE or /fileserver)\n"
+	"  -t, --timeout SECS   wait at most this long for the server (default 10)\n"
+	"  -j, --json           print stat, ls and ping results as JSON\n"
+	"  -h, --help           show this help and exit\n"
+	"  -V, --version        show the version and exit\n"
+	"\n"
+	"Exit status: 0 success, 1 other failure, 2 usage error, 3 not found,\n"
+	"4 refused, 5 server unreachable or timed out, 6 protocol error, 7 server busy.\n";
+
+struct UsageError {
+	std::string message;
+};
+
+std::uint64_t parse_u64(const std::string &opt, const char *arg)
+{
+	std::uint64_t v = 0;
+	const char *end = arg + std::char_traits<char>::length(arg);
+	auto [ptr, ec] = std::from_chars(arg, end, v);
+	if (ec != std::errc() || ptr != end || arg == end)
+		throw UsageError{opt + ": not a non-negative integer: '" + arg + "'"};
+	return v;
+}
+
+double parse_seconds(const char *arg)
+{
+	char *end = nullptr;
+	double v = std::strtod(arg, &end);
+	if (!end || *end != '\0' || end == arg || !(v > 0) || v > 86400)
+		throw UsageError{std::string("--timeout: expected seconds (0 < N <= 86400), got '") + arg + "'"};
+	return v;
+}
+
+std::string type_name(std::uint32_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "file";
+	case S_IFDIR: return "directory";
+	case S_IFLNK: return "symlink";
+	case S_IFIFO: return "fifo";
+	case S_IFSOCK: return "socket";
+	case S_IFCHR: return "char-device";
+	case S_IFBLK: return "block-device";
+	default: return "unknown";
+	}
+}
+
+std::string mode_octal(std::uint32_t mode)
+{
+	char b[8];
+	std::snprintf(b, sizeof(b), "%04o", mode & 07777);
+	return b;
+}
+
+std::string mode_string(std::uint32_t mode)
+{
+	std::string s = "?rwxrwxrwx";
+	switch (mode & S_IFMT) {
+	case S_IFREG: s[0] = '-'; break;
+	case S_IFDIR: s[0] = 'd'; break;
+	case S_IFLNK: s[0] = 'l'; break;
+	case S_IFIFO: s[0] = 'p'; break;
+	case S_IFSOCK: s[0] = 's'; break;
+	case S_IFCHR: s[0] = 'c'; break;
+	case S_IFBLK: s[0] = 'b'; break;
+	}
+	for (int i = 0; i < 9; i++)
+		if (!(mode & (1u << (8 - i))))
+			s[1 + i] = '-';
+	return s;
+}
+
+std::string iso_time(std::int64_t sec, std::uint32_t nsec, bool with_nsec)
+{
+	time_t t = static_cast<time_t>(sec);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char b[64];
+	std::strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
+	std::string s = b;
+	if (with_nsec) {
+		char n[16];
+		std::snprintf(n, sizeof(n), ".%09u", nsec);
+		s += n;
+	}
+	return s + "Z";
+}
+
+int report(const ClientResult &r, const std::string &what)
+{
+	std::fprintf(stderr, "fileserverctl: %s%s%s\n", what.c_str(), what.empty() ? "" : ": ",
+		     r.message.c_str());
+	return static_cast<int>(r.status);
+}
+
+int cmd_ping(const Client &client, const ClientOptions &opts, bool as_json)
+{
+	PingInfo info;
+	ClientResult r = client.ping(info);
+	if (!r.ok())
+		return report(r, "ping " + opts.queue);
+	double ms = static_cast<double>(info.round_trip.count()) / 1000.0;
+	if (as_json)
+		std::cout << json{{"queue", opts.queue},
+				  {"server_version", info.pong.server_version},
+				  {"protocol_version", info.pong.protocol_version},
+				  {"round_trip_ms", ms}}
+				     .dump()
+			  << "\n";
+	else
+		std::printf("pong from %s: %s (protocol %u), %.3f ms\n", opts.queue.c_str(),
+			    info.pong.server_version.c_str(), info.pong.protocol_version, ms);
+	return 0;
+}
+
+int cmd_stat(const Client &client, const std::string &path, bool as_json)
+{
+	protocol::Meta m;
+	ClientResult r = client.stat(path, m);
+	if (!r.ok())
+		return report(r, path);
+	if (as_json) {
+		std::cout << json{{"path", path},
+				  {"type", type_name(m.mode)},
+				  {"size", m.size},
+				  {"mode", mode_octal(m.mode)},
+				  {"uid", m.uid},
+				  {"gid", m.gid},
+				  {"mtime", iso_time(m.mtime_sec, m.mtime_nsec, true)},
+				  {"mtime_sec", m.mtime_sec},
+				  {"mtime_nsec", m.mtime_nsec}}
+				     .dump()
+			  << "\n";
+	} else {
+		std::printf("  Path: %s\n  Type: %s\n  Size: %llu\n  Mode: %s (%s)\n   Uid: %u\n   Gid: %u\n"
+			    " Mtime: %s\n",
+			    path.c_str(), type_name(m.mode).c_str(), static_cast<unsigned long long>(m.size),
+			    mode_octal(m.mode).c_str(), mode_string(m.mode).c_str(), m.uid, m.gid,
+			    iso_time(m.mtime_sec, m.mtime_nsec, true).c_str());
+	}
+	return 0;
+}
+
+int cmd_ls(const Client &client, const std::string &path, bool as_json)
+{
+	protocol::Meta dir;
+	std::vector<protocol::Entry> entries;
+	ClientResult r = client.list(path, dir, entries);
+	if (!r.ok())
+		return report(r, path.empty() ? "." : path);
+	std::sort(entries.begin(), entries.end(),
+		  [](const auto &a, const auto &b) { return a.name < b.name; });
+	if (as_json) {
+		json arr = json::array();
+		for (const auto &e : entries)
+			arr.push_back({{"name", e.name},
+				       {"type", type_name(e.mode)},
+				       {"size", e.size},
+				       {"mode", mode_octal(e.mode)},
+				       {"mtime", iso_time(e.mtime_sec, 0, false)}});
+		std::cout << arr.dump() << "\n";
+	} else {
+		for (const auto &e : entries)
+			std::printf("%s %12llu %s %s\n", mode_string(e.mode).c_str(),
+				    static_cast<unsigned long long>(e.size), iso_time(e.mtime_sec, 0, false).c_str(),
+				    e.name.c_str());
+	}
+	return 0;
+}
+
+int cmd_get(const Client &client, const std::string &path, const std::string &output,
+	    std::uint64_t offset, std::uint64_t length)
+{
+	if (output.empty() || output == "-") {
+		ClientResult r = client.get(path, offset, length, nullptr,
+					    [](std::span<const std::uint8_t> d) { return write_all(STDOUT_FILENO, d); });
+		return r.ok() ? 0 : report(r, path);
+	}
+	AtomicFile file;
+	int e = file.open(output);
+	if (e < 0) {
+		std::fprintf(stderr, "fileserverctl: cannot create %s: %s\n", output.c_str(), std::strerror(-e));
+		return static_cast<int>(ClientStatus::Failed);
+	}
+	ClientResult r = client.get(path, offset, length, nullptr,
+				    [&file](std::span<const std::uint8_t> d) { return file.write(d); });
+	if (!r.ok()) {
+		file.discard();
+		return report(r, path);
+	}
+	e = file.commit();
+	if (e < 0) {
+		std::fprintf(stderr, "fileserverctl: cannot write %s: %s\n", output.c_str(), std::strerror(-e));
+		return static_cast<int>(ClientStatus::Failed);
+	}
+	return 0;
+}
+
+int run(int argc, char **argv)
+{
+	ClientOptions opts;
+	if (const char *q = std::getenv("FILESERVER_QUEUE"); q && *q)
+		opts.queue = q;
+	bool as_json = false;
+
+	static const struct option global_opts[] = {
+		{"queue", required_argument, nullptr, 'q'},
+		{"timeout", required_argument, nullptr, 't'},
+		{"json", no_argument, nullptr, 'j'},
+		{"help", no_argument, nullptr, 'h'},
+		{"version", no_argument, nullptr, 'V'},
+		{nullptr, 0, nullptr, 0},
+	};
+	opterr = 0;
+	int c;
+	// '+': stop at the command; its own options follow it.
+	while ((c = getopt_long(argc, argv, "+:q:t:jhV", global_opts, nullptr)) != -1) {
+		switch (c) {
+		case 'q': opts.queue = optarg; break;
+		case 't':
+			opts.timeout = std::chrono::milliseconds(static_cast<long>(parse_seconds(optarg) * 1000));
+			break;
+		case 'j': as_json = true; break;
+		case 'h': std::fputs(kUsage, stdout); return 0;
+		case 'V': std::puts("fileserverctl " FILESERVER_VERSION); return 0;
+		case ':': throw UsageError{std::string("option '") + argv[optind - 1] + "' needs an argument"};
+		default: throw UsageError{std::string("unknown option '") + argv[optind - 1] + "'"};
+		}
+	}
+	if (optind >= argc)
+		throw UsageError{"no command given"};
+	std::string cmd = argv[optind];
+
+	// The command's own options and operands, in any order.
+	std::string output;
+	std::uint64_t offset = 0, length = protocol::kToEnd;
+	std::vector<std::string> operands;
+	static const struct option get_opts[] = {
+		{"output", required_argument, nullptr, 'o'},
+		{"offset", required_argument, nullptr, 'O'},
+		{"length", required_argument, nullptr, 'L'},
+		{"json", no_argument, nullptr, 'j'},
+		{nullptr, 0, nullptr, 0},
+	};
+	int sub_argc = argc - optind;
+	char **sub_argv = argv + optind;
+	optind = 0;
+	while ((c = getopt_long(sub_argc, sub_argv, ":o:j", get_opts, nullptr)) != -1) {
+		switch (c) {
+		case 'o': output = optarg; break;
+		case 'O': offset = parse_u64("--offset", optarg); break;
+		case 'L': length = parse_u64("--length", optarg); break;
+		case 'j': as_json = true; break;
+		case ':': throw UsageError{std::string("option '") + sub_argv[optind - 1] + "' needs an argument"};
+		default: throw UsageError{std::string("unknown option '") + sub_argv[optind - 1] + "'"};
+		}
+	}
+	for (int i = optind; i < sub_argc; i++)
+		operands.emplace_back(sub_argv[i]);
+	bool has_get_options = !output.empty() || offset != 0 || length != protocol::kToEnd;
+	if (cmd != "get" && has_get_options)
+		throw UsageError{"-o, --offset and --length apply to 'get' only"};
+
+	install_cleanup_handlers();
+	Client client(opts);
+	if (cmd == "ping") {
+		if (!operands.empty())
+			throw UsageError{"ping takes no arguments"};
+		return cmd_ping(client, opts, as_json);
+	}
+	if (cmd == "stat" || cmd == "get") {
+		if (operands.size() != 1)
+			throw UsageError{cmd + " takes exactly one PATH"};
+		if (cmd == "stat")
+			return cmd_stat(client, operands[0], as_json);
+		return cmd_get(client, operands[0], output, offset, length);
+	}
+	if (cmd == "ls") {
+		if (operands.size() > 1)
+			throw UsageError{"ls takes at most one DIR"};
+		return cmd_ls(client, operands.empty() ? "" : operands[0], as_json);
+	}
+	throw UsageError{"unknown command '" + cmd + "'"};
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	try {
+		return run(argc, argv);
+	} catch (const UsageError &e) {
+		std::fprintf(stderr, "fileserverctl: %s\nTry 'fileserverctl --help' for more information.\n",
+			     e.message.c_str());
+		return static_cast<int>(ClientStatus::Usage);
+	}
+}

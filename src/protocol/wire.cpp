@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: MIT
+#include "wire.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "util/mqueue.h"
+
+namespace fileserver::protocol {
+
+namespace {
+
+// Fixed-offset accessors: memcpy keeps them free of alignment and aliasing
+// problems and compiles to plain loads and stores.
+template<typename T>
+void put(std::uint8_t *p, std::size_t off, T v)
+{
+	std::memcpy(p + off, &v, sizeof(v));
+}
+
+template<typename T>
+T get(const std::uint8_t *p, std::size_t off)
+{
+	T v;
+	std::memcpy(&v, p + off, sizeof(v));
+	return v;
+}
+
+bool all_zero(const std::uint8_t *p, std::size_t n)
+{
+	return std::all_of(p, p + n, [](std::uint8_t b) { return b == 0; });
+}
+
+bool valid_op(std::uint16_t op)
+{
+	return op >= static_cast<std::uint16_t>(Op::Get) && op <= static_cast<std::uint16_t>(Op::Ping);
+}
+
+bool valid_reply_type(std::uint16_t t)
+{
+	return t >= static_cast<std::uint16_t>(ReplyType::Meta) &&
+	       t <= static_cast<std::uint16_t>(ReplyType::Pong);
+}
+
+} // namespace
+
+std::string_view to_string(Status status)
+{
+	switch (status) {
+	case Status::Ok: return "ok";
+	case Status::TooShort: return "message shorter than its header";
+	case Status::BadMagic: return "bad magic";
+	case Status::BadVersion: return "unsupported protocol version";
+	case Status::BadType: return "unknown message type";
+	case Status::BadLength: return "declared lengths do not match the message size";
+	case Status::BadQueueName: return "invalid reply queue name";
+	case Status::PathTooLong: return "path too long";
+	case Status::BadReserved: return "reserved field not zero";
+	case Status::BadPayload: return "malformed payload";
+	}
+	return "unknown status";
+}
+
+std::string_view to_string(Op op)
+{
+	switch (op) {
+	case Op::Get: return "get";
+	case Op::Stat: return "stat";
+	case Op::List: return "ls";
+	case Op::Ping: return "ping";
+	}
+	return "unknown";
+}
+
+/*
+ * Request: 64-byte header, then the reply queue name, then the path.
+ *   0 magic u32 | 4 version u16 | 6 op u16 | 8 request id u64 | 16 nonce [16]
+ *  32 offset u64 | 40 length u64 | 48 queue name size u16 | 50 path size u16
+ *  52 flags u32 (0) | 56 reserved [8] (0)
+ */
+std::vector<std::uint8_t> encode_request(const Request &req)
+{
+	if (!is_valid_queue_name(req.reply_queue) || req.path.size() > kMaxPathSize ||
+	    !valid_op(static_cast<std::uint16_t>(req.op)))
+		return {};
+	std::vector<std::uint8_t> msg(kRequestHeaderSize + req.reply_queue.size() + req.path.size());
+	std::uint8_t *p = msg.data();
+	put<std::uint32_t>(p, 0, kRequestMagic);
+	put<std::uint16_t>(p, 4, kVersion);
+	put<std::uint16_t>(p, 6, static_cast<std::uint16_t>(req.op));
+	put<std::uint64_t>(p, 8, req.id);
+	std::memcpy(p + 16, req.nonce.data(), req.nonce.size());
+	put<std::uint64_t>(p, 32, req.offset);
+	put<std::uint64_t>(p, 40, req.length);
+	put<std::uint16_t>(p, 48, static_cast<std::uint16_t>(req.reply_queue.size()));
+	put<std::uint16_t>(p, 50, static_cast<std::uint16_t>(req.path.size()));
+	std::memcpy(p + kRequestHeaderSize, req.reply_queue.data(), req.reply_queue.size());
+	std::memcpy(p + kRequestHeaderSize + req.reply_queue.size(), req.path.data(), req.path.size());
+	return msg;
+}
+
+Status decode_request(std::span<const std::uint8_t> msg, Request &out)
+{
+	if (msg.size() < kRequestHeaderSize)
+		return Status::TooShort;
+	const std::uint8_t *p = msg.data();
+	if (get<std::uint32_t>(p, 0) != kRequestMagic)
+		return Status::BadMagic;
+	if (get<std::uint16_t>(p, 4) != kVersion)
+		return Status::BadVersion;
+	auto op = get<std::uint16_t>(p, 6);
+	if (!valid_op(op))
+		return Status::BadType;
+	if (get<std::uint32_t>(p, 52) != 0 || !all_zero(p + 56, 8))
+		return Status::BadReserved;
+	std::size_t qlen = get<std::uint16_t>(p, 48);
+	std::size_t plen = get<std::uint16_t>(p, 50);
+	if (msg.size() != kRequestHeaderSize + qlen + plen)
+		return Status::BadLength;
+	if (plen > kMaxPathSize)
+		return Status::PathTooLong;
+	std::string_view qname(reinterpret_cast<const char *>(p + kRequestHeaderSize), qlen);
+	if (!is_valid_queue_name(qname))
+		return Status::BadQueueName;
+
+	out.op = static_cast<Op>(op);
+	out.id = get<std::uint64_t>(p, 8);
+	std::memcpy(out.nonce.data(), p + 16, out.nonce.size());
+	out.offset = get<std::uint64_t>(p, 32);
+	out.length = get<std::uint64_t>(p, 40);
+	out.reply_queue.assign(qname);
+	// Embedded NULs are kept: the path resolver refuses them with a reply.
+	out.path.assign(reinterpret_cast<const char *>(p + kRequestHeaderSize + qlen), plen);
+	return Status::Ok;
+}
+
+/*
+ * Reply: 48-byte header, then the payload.
+ *   0 magic u32 | 4 version u16 | 6 type u16 | 8 request id u64 | 16 nonce [16]
+ *  32 sequence u64 | 40 payload size u32 | 44 reserved u32 (0)
+ */
+void encode_reply_header(const ReplyHeader &hdr, std::span<std::uint8_t> out)
+{
+	std::uint8_t *p = out.data();
+	put<std::uint32_t>(p, 0, kReplyMagic);
+	put<std::uint16_t>(p, 4, kVersion);
+	put<std::uint16_t>(p, 6, static_cast<std::uint16_t>(hdr.type));
+	put<std::uint64_t>(p, 8, hdr.request_id);
+	std::memcpy(p + 16, hdr.nonce.data(), hdr.nonce.size());
+	put<std::uint64_t>(p, 32, hdr.seq);
+	put<std::uint32_t>(p, 40, hdr.payload_size);
+	put<std::uint32_t>(p, 44, 0);
+}
+
+std::size_t encode_reply(const ReplyHeader &hdr, std::span<const std::uint8_t> payload,
+			 std::span<std::uint8_t> out)
+{
+	if (out.size() < kReplyHeaderSize || payload.size() > out.size() - kReplyHeaderSize)
+		return 0;
+	ReplyHeader h = hdr;
+	h.payload_size = static_cast<std::uint32_t>(payload.size());
+	encode_reply_header(h, out);
+	if (!payload.empty())
+		std::memcpy(out.data() + kReplyHeaderSize, payload.data(), payload.size());
+	return kReplyHeaderSize + payload.size();
+}
+
+Status decode_reply(std::span<const std::uint8_t> msg, ReplyHeader &hdr,
+		    std::span<const std::uint8_t> &payload)
+{
+	if (msg.size() < kReplyHeaderSize)
+		return Status::TooShort;
+	const std::uint8_t *p = msg.data();
+	if (get<std::uint32_t>(p, 0) != kReplyMagic)
+		return Status::BadMagic;
+	if (get<std::uint16_t>(p, 4) != kVersion)
+		return Status::BadVersion;
+	auto type = get<std::uint16_t>(p, 6);
+	if (!valid_reply_type(type))
+		return Status::BadType;
+	if (get<std::uint32_t>(p, 44) != 0)
+		return Status::BadReserved;
+	auto size = get<std::uint32_t>(p, 40);
+	if (size != msg.size() - kReplyHeaderSize)
+		return Status::BadLength;
+	hdr.type = static_cast<ReplyType>(type);
+	hdr.request_id = get<std::uint64_t>(p, 8);
+	std::memcpy(hdr.nonce.data(), p + 16, hdr.nonce.size());
+	hdr.seq = get<std::uint64_t>(p, 32);
+	hdr.payload_size = size;
+	payload = msg.subspan(kReplyHeaderSize);
+	return Status::Ok;
+}
+
+/*
+ * META: 0 size u64 | 8 offset u64 | 16 length u64 | 24 mode u32 | 28 uid u32
+ *      32 gid u32 | 36 reserved u32 | 40 mtime s64 | 48 mtime nsec u32 | 52 chunk u32
+ */
+std::array<std::uint8_t, kMetaSize> encode_meta(const Meta &m)
+{
+	std::array<std::uint8_t, kMetaSize> b = {};
+	std::uint8_t *p = b.data();
+	put(p, 0, m.size);
+	put(p, 8, m.offset);
+	put(p, 16, m.length);
+	put(p, 24, m.mode);
+	put(p, 28, m.uid);
+	put(p, 32, m.gid);
+	put(p, 40, m.mtime_sec);
+	put(p, 48, m.mtime_nsec);
+	put(p, 52, m.chunk_size);
+	return b;
+}
+
+Status decode_meta(std::span<const std::uint8_t> payload, Meta &m)
+{
+	if (payload.size() != kMetaSize)
+		return Status::BadPayload;
+	const std::uint8_t *p = payload.data();
+	if (get<std::uint32_t>(p, 36) != 0)
+		return Status::BadReserved;
+	m.size = get<std::uint64_t>(p, 0);
+	m.offset = get<std::uint64_t>(p, 8);
+	m.length = get<std::uint64_t>(p, 16);
+	m.mode = get<std::uint32_t>(p, 24);
+	m.uid = get<std::uint32_t>(p, 28);
+	m.gid = get<std::uint32_t>(p, 32);
+	m.mtime_sec = get<std::int64_t>(p, 40);
+	m.mtime_nsec = get<std::uint32_t>(p, 48);
+	m.chunk_size = get<std::uint32_t>(p, 52);
+	if (m.mtime_nsec >= 1000000000u || m.offset > m.size || m.length > m.size - m.offset)
+		return Status::BadPayload;
+	return Status::Ok;
+}
+
+std::array<std::uint8_t, kEndSize> encode_end(const End &e)
+{
+	std::array<std::uint8_t, kEndSize> b = {};
+	put(b.data(), 0, e.total);
+	return b;
+}
+
+Status decode_end(std::span<const std::uint8_t> payload, End &e)
+{
+	if (payload.size() != kEndSize)
+		return Status::BadPayload;
+	e.total = get<std::uint64_t>(payload.data(), 0);
+	return Status::Ok;
+}
+
+/* ERROR: 0 code u32 | 4 text size u32 | 8 text (no NUL) */
+std::vector<std::uint8_t> encode_error(const Error &err)
+{
+	std::size_t n = std::min(err.text.size(), kMaxErrorText);
+	std::vector<std::uint8_t> b(kErrorFixedSize + n);
+	put(b.data(), 0, err.code);
+	put(b.data(), 4, static_cast<std::uint32_t>(n));
+	std::memcpy(b.data() + kErrorFixedSize, err.text.data(), n);
+	return b;
+}
+
+Status decode_error(std::span<const std::uint8_t> payload, Error &err)
+{
+	if (payload.size() < kErrorFixedSize)
+		return Status::BadPayload;
+	auto n = get<std::uint32_t>(payload.data(), 4);
+	if (n > kMaxErrorText || n != payload.size() - kErrorFixedSize)
+		return Status::BadPayload;
+	err.code = get<std::uint32_t>(payload.data(), 0);
+	err.text.assign(reinterpret_cast<const char *>(payload.data() + kErrorFixedSize), n);
+	return Status::Ok;
+}
+
+/* PONG: 0 protocol version u16 | 2 version text size u16 | 4 text */
+std::vector<std::uint8_t> encode_pong(const Pong &pong)
+{
+	std::size_t n = std::min<std::size_t>(pong.server_version.size(), 64);
+	std::vector<std::uint8_t> b(kPongFixedSize + n);
+	put(b.data(), 0, pong.protocol_version);
+	put(b.data(), 2, static_cast<std::uint16_t>(n));
+	std::memcpy(b.data() + kPongFixedSize, pong.server_version.data(), n);
+	return b;
+}
+
+Status decode_pong(std::span<const std::uint8_t> payload, Pong &pong)
+{
+	if (payload.size() < kPongFixedSize)
+		return Status::BadPayload;
+	auto n = get<std::uint16_t>(payload.data(), 2);
+	if (n > 64 || n != payload.size() - kPongFixedSize)
+		return Status::BadPayload;
+	pong.protocol_version = get<std::uint16_t>(payload.data(), 0);
+	pong.server_version.assign(reinterpret_cast<const char *>(payload.data() + kPongFixedSize), n);
+	return Status::Ok;
+}
+
+/*
+ * ENTRIES: a sequence of
+ *   0 name size u16 | 2 type u8 | 3 reserved u8 (0) | 4 mode u32 | 8 size u64
+ *  16 mtime s64 | 24 name (no NUL, no '/')
+ */
+bool append_entry(std::vector<std::uint8_t> &payload, const Entry &e, std::size_t limit)
+{
+	if (e.name.empty() || e.name.size() > kMaxEntryName)
+		return false;
+	std::size_t need = kEntryFixedSize + e.name.size();
+	if (payload.size() + need > limit)
+		return false;
+	std::size_t off = payload.size();
+	payload.resize(off + need);
+	std::uint8_t *p = payload.data() + off;
+	put(p, 0, static_cast<std::uint16_t>(e.name.size()));
+	put(p, 2, e.type);
+	put<std::uint8_t>(p, 3, 0);
+	put(p, 4, e.mode);
+	put(p, 8, e.size);
+	put(p, 16, e.mtime_sec);
+	std::memcpy(p + kEntryFixedSize, e.name.data(), e.name.size());
+	return true;
+}
+
+Status decode_entries(std::span<const std::uint8_t> payload, std::vector<Entry> &out)
+{
+	std::size_t off = 0;
+	while (off < payload.size()) {
+		if (payload.size() - off < kEntryFixedSize)
+			return Status::BadPayload;
+		const std::uint8_t *p = payload.data() + off;
+		std::size_t n = get<std::uint16_t>(p, 0);
+		if (n == 0 || n > kMaxEntryName || payload.size() - off - kEntryFixedSize < n)
+			return Status::BadPayload;
+		if (get<std::uint8_t>(p, 3) != 0)
+			return Status::BadReserved;
+		Entry e;
+		e.type = get<std::uint8_t>(p, 2);
+		e.mode = get<std::uint32_t>(p, 4);
+		e.size = get<std::uint64_t>(p, 8);
+		e.mtime_sec = get<std::int64_t>(p, 16);
+		e.name.assign(reinterpret_cast<const char *>(p + kEntryFixedSize), n);
+		if (e.name.find_first_of(std::string_view("/\0", 2)) != std::string::npos)
+			return Status::BadPayload;
+		out.push_back(std::move(e));
+		off += kEntryFixedSize + n;
+	}
+	return Status::Ok;
+}
+
+} // namespace fileserver::protocol

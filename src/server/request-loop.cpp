@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+#include "request-loop.h"
+
+#include <signal.h>
+#include <sys/eventfd.h>
+
+#include <cerrno>
+#include <mutex>
+#include <shared_mutex>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "server/request-log.h"
+#include "util/errno-util.h"
+#include "util/time-util.h"
+
+namespace fileserver {
+
+namespace {
+
+// glibc may start a notification thread after stop() returned; the
+// callback finds the loop through this pointer, under this lock, so that it
+// can never reach a destroyed loop.
+std::shared_mutex g_loop_lock;
+RequestLoop *g_loop = nullptr;
+
+} // namespace
+
+RequestLoop::RequestLoop(const MessageQueue &queue, WorkerPool &pool, ContextSource context,
+			 ServerStats &stats)
+	: queue_(queue), pool_(pool), context_(std::move(context)), stats_(stats)
+{
+	struct mq_attr attr;
+	int r = queue_.attributes(attr);
+	if (r < 0)
+		throw_errno(-r, "mq_getattr on the server queue");
+	message_size_ = static_cast<std::size_t>(attr.mq_msgsize);
+	wake_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+	if (!wake_)
+		throw_errno(errno, "eventfd");
+}
+
+RequestLoop::~RequestLoop()
+{
+	stop();
+}
+
+void RequestLoop::start()
+{
+	{
+		std::unique_lock guard(g_loop_lock);
+		g_loop = this;
+	}
+	arm();
+	// A registration made while the queue is non-empty fires only once it
+	// empties and refills: drain what arrived before we registered.
+	drain();
+}
+
+void RequestLoop::stop()
+{
+	stopping_.store(true);
+	{
+		std::unique_lock guard(g_loop_lock); // waits for a callback's drain
+		if (g_loop != this)
+			return;
+		g_loop = nullptr;
+	}
+	if (registered_.exchange(false))
+		mq_notify(queue_.get(), nullptr);
+}
+
+void RequestLoop::on_notify(union sigval)
+{
+	std::shared_lock guard(g_loop_lock);
+	RequestLoop *self = g_loop;
+	if (!self || self->stopping_.load())
+		return;
+	// Re-register before draining, so that nothing arriving meanwhile is missed.
+	self->registered_.store(false);
+	self->arm();
+	self->drain();
+}
+
+int RequestLoop::arm()
+{
+	std::lock_guard guard(arm_lock_);
+	// EBUSY means "someone is registered", which may be this process (a
+	// callback still on its way). Dropping our own registration first
+	// (a no-op if another process holds it) makes EBUSY mean "stolen".
+	mq_notify(queue_.get(), nullptr);
+	struct sigevent sev = {};
+	sev.sigev_notify = SIGEV_THREAD;
+	sev.sigev_notify_function = on_notify;
+	sev.sigev_value.sival_ptr = nullptr;
+	if (mq_notify(queue_.get(), &sev) == 0) {
+		registered_.store(true);
+		if (told_stolen_.exchange(false))
+			spdlog::info("Regained the mq_notify registration of the server queue");
+		return 0;
+	}
+	int err = errno;
+	registered_.store(false);
+	if (err == EBUSY) {
+		if (!told_stolen_.exchange(true))
+			spdlog::warn("Another process holds the mq_notify registration of the server "
+				     "queue; serving by polling until it can be taken back");
+	} else {
+		spdlog::error("mq_notify on the server queue failed: {}; serving by polling",
+			      errno_string(err));
+	}
+	std::uint64_t one = 1;
+	[[maybe_unused]] ssize_t n = write(wake_.get(), &one, sizeof(one));
+	return -err;
+}
+
+bool RequestLoop::check()
+{
+	if (stopping_.load())
+		return false;
+	std::uint64_t beat = heartbeat_.load();
+	bool stalled = false;
+	struct mq_attr attr;
+	if (beat == last_check_beat_ && queue_.attributes(attr) == 0 && attr.mq_curmsgs > 0)
+		stalled = true;
+	if (!registered_.load() || stalled) {
+		if (stalled && registered_.load())
+			spdlog::debug("Requests waited without a notification; re-registering");
+		arm();
+		drain();
+	}
+	last_check_beat_ = heartbeat_.load();
+	return registered_.load();
+}
+
+void RequestLoop::clear_wake()
+{
+	std::uint64_t v;
+	[[maybe_unused]] ssize_t n = read(wake_.get(), &v, sizeof(v));
+}
+
+void RequestLoop::drain()
+{
+	thread_local std::vector<std::uint8_t> buf;
+	if (buf.size() < message_size_)
+		buf.resize(message_size_);
+	heartbeat_.fetch_add(1);
+	while (!stopping_.load()) {
+		long n = queue_.try_receive(buf);
+		if (n < 0) {
+			if (n != -EAGAIN)
+				spdlog::error("Receiving from the server queue failed: {}", errno_string(n));
+			return;
+		}
+		dispatch(std::span(buf).first(static_cast<std::size_t>(n)));
+	}
+}
+
+void RequestLoop::dispatch(std::span<const std::uint8_t> msg)
+{
+	Job job;
+	job.received_usec = monotonic_usec();
+	auto status = protocol::decode_request(msg, job.request);
+	if (status != protocol::Status::Ok) {
+		// No trustworthy reply queue to answer on: count, and log at most once a second.
+		std::uint64_t dropped = stats_.dropped.fetch_add(1) + 1;
+		std::uint64_t last = last_drop_log_usec_.load();
+		if (job.received_usec - last >= 1000000 &&
+		    last_drop_log_usec_.compare_exchange_strong(last, job.received_usec))
+			spdlog::warn("Dropped a malformed request ({} bytes: {}); {} dropped so far",
+				     msg.size(), protocol::to_string(status), dropped);
+		return;
+	}
+	job.context = context_();
+	if (pool_.try_submit(std::move(job)))
+		return;
+	// Not taken: the job is intact.
+	const protocol::Request &req = job.request;
+	std::string why = "server busy: all " + std::to_string(pool_.size()) + " workers and the backlog are in use";
+	reply_busy(req, why);
+	RequestRecord rec;
+	rec.op = req.op;
+	rec.path = req.path;
+	rec.reply_queue = req.reply_queue;
+	rec.outcome = Outcome::Busy;
+	rec.error = EBUSY;
+	rec.detail = why;
+	stats_.failed.fetch_add(1);
+	log_request(rec);
+}
+
+} // namespace fileserver

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "server/transfer.h"
+#include "server/worker-pool.h"
+#include "util/mqueue.h"
+#include "util/unique-fd.h"
+
+namespace fileserver {
+
+// Takes requests off the server queue and hands them to the worker pool.
+//
+// The primary path is mq_notify(SIGEV_THREAD): re-register, then drain
+// without blocking until EAGAIN. Any process that can open the queue can
+// take the registration away (mq_notify then fails with EBUSY), so the loop
+// also exposes a fallback: while unregistered, the owner polls the queue
+// descriptor, calls drain() and retry_registration() periodically.
+class RequestLoop
+{
+public:
+	using ContextSource = std::function<std::shared_ptr<const ServingContext>()>;
+
+	// @queue must be O_NONBLOCK. Only one loop may run in a process.
+	RequestLoop(const MessageQueue &queue, WorkerPool &pool, ContextSource context,
+		    ServerStats &stats);
+	~RequestLoop();
+	RequestLoop(const RequestLoop &) = delete;
+	RequestLoop &operator=(const RequestLoop &) = delete;
+
+	// Registers for notification and drains what is already queued.
+	void start();
+	// Stops taking requests: drops the registration and waits for a drain in
+	// progress on a notification thread. Queued requests stay in the queue.
+	void stop();
+
+	// Receives and dispatches until the queue is empty.
+	void drain();
+	// Re-registers and drains if the registration was lost, or if requests
+	// wait while no drain ran since the last call (a notification thread
+	// that glibc failed to start). Called periodically; true when registered.
+	bool check();
+
+	[[nodiscard]] bool registered() const { return registered_.load(); }
+	// Readable when the loop wants its owner's attention (registration lost).
+	[[nodiscard]] int wake_fd() const { return wake_.get(); }
+	void clear_wake();
+	// Advances on every drain pass: the dispatcher's sign of life.
+	[[nodiscard]] std::uint64_t heartbeat() const { return heartbeat_.load(); }
+
+private:
+	static void on_notify(union sigval);
+	int arm();
+	void dispatch(std::span<const std::uint8_t> msg);
+
+	const MessageQueue &queue_;
+	WorkerPool &pool_;
+	ContextSource context_;
+	ServerStats &stats_;
+	std::size_t message_size_ = 0;
+	std::mutex arm_lock_;
+	UniqueFD wake_;
+	std::atomic<bool> registered_{false};
+	std::atomic<bool> stopping_{false};
+	std::atomic<bool> told_stolen_{false};
+	std::atomic<std::uint64_t> heartbeat_{0};
+	std::atomic<std::uint64_t> last_drop_log_usec_{0};
+	std::uint64_t last_check_beat_ = 0; // only check() uses it
+};
+
+} // namespace fileserver

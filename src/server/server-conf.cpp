@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+#include "server-conf.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "build-config.h"
+#include "protocol/wire.h"
+#include "util/mqueue.h"
+
+namespace fileserver {
+
+using nlohmann::json;
+
+namespace {
+
+const std::set<std::string_view> kLogLevels = {"trace", "debug", "info", "warning",
+					       "error", "critical", "off"};
+
+std::uint64_t get_uint(const json &v, const std::string &key, std::uint64_t min, std::uint64_t max)
+{
+	if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0))
+		throw ConfigError("\"" + key + "\": expected a non-negative integer, got " + v.dump());
+	auto n = v.get<std::uint64_t>();
+	if (n < min || n > max)
+		throw ConfigError("\"" + key + "\": " + std::to_string(n) + " is out of range [" +
+				  std::to_string(min) + ", " + std::to_string(max) + "]");
+	return n;
+}
+
+std::string get_string(const json &v, const std::string &key)
+{
+	if (!v.is_string())
+		throw ConfigError("\"" + key + "\": expected a string, got " + v.dump());
+	return v.get<std::string>();
+}
+
+void apply(Config &c, const json &obj, const std::string &origin)
+{
+	if (obj.is_null())
+		return;
+	if (!obj.is_object())
+		throw ConfigError(origin + ": expected a JSON object at the top level");
+	for (const auto &[key, v] : obj.items()) {
+		if (key == "root") {
+			c.root = get_string(v, key);
+			if (c.root.empty() || c.root[0] != '/')
+				throw ConfigError("\"root\": must be an absolute path, got \"" + c.root + "\"");
+		} else if (key == "queue") {
+			c.queue = get_string(v, key);
+			if (!is_valid_queue_name(c.queue))
+				throw ConfigError("\"queue\": \"" + c.queue +
+						  "\" is not a queue name (one '/' then 1-255 characters, no other '/')");
+		} else if (key == "workers") {
+			c.workers = static_cast<unsigned>(get_uint(v, key, 1, 1024));
+		} else if (key == "backlog") {
+			c.backlog = static_cast<unsigned>(get_uint(v, key, 0, 65536));
+		} else if (key == "log_level") {
+			c.log_level = get_string(v, key);
+			if (!kLogLevels.contains(c.log_level))
+				throw ConfigError("\"log_level\": unknown level \"" + c.log_level +
+						  "\" (trace, debug, info, warning, error, critical, off)");
+		} else if (key == "send_timeout_ms") {
+			c.send_timeout = std::chrono::milliseconds(get_uint(v, key, 1, 3600000));
+		} else if (key == "shutdown_timeout_ms") {
+			c.shutdown_timeout = std::chrono::milliseconds(get_uint(v, key, 0, 3600000));
+		} else if (key == "queue_max_messages") {
+			c.queue_max_messages = static_cast<long>(get_uint(v, key, 1, 65536));
+		} else if (key == "queue_message_size") {
+			c.queue_message_size = static_cast<long>(
+				get_uint(v, key, protocol::kMaxRequestSize, 16 * 1024 * 1024));
+		} else {
+			throw ConfigError("\"" + key + "\": unknown setting");
+		}
+	}
+}
+
+} // namespace
+
+Config make_config(const json &file, const json &overrides)
+{
+	Config c;
+	c.root = FILESERVER_DEFAULT_ROOT;
+	apply(c, file, "configuration file");
+	apply(c, overrides, "command line");
+	return c;
+}
+
+json parse_config_text(std::string_view text, const std::string &origin)
+{
+	try {
+		return json::parse(text);
+	} catch (const json::parse_error &e) {
+		throw ConfigError(origin + ": invalid JSON: " + e.what());
+	}
+}
+
+json read_config_file(const std::string &path, bool missing_ok)
+{
+	std::ifstream in(path);
+	if (!in) {
+		int err = errno;
+		if (err == ENOENT && missing_ok)
+			return nullptr;
+		throw ConfigError(path + ": cannot read: " + std::strerror(err));
+	}
+	std::stringstream ss;
+	ss << in.rdbuf();
+	if (in.bad())
+		throw ConfigError(path + ": read error");
+	return parse_config_text(ss.str(), path);
+}
+
+std::string restart_only_changes(const Config &a, const Config &b)
+{
+	std::string out;
+	auto note = [&](bool changed, const char *key) {
+		if (changed)
+			out += (out.empty() ? "" : ", ") + std::string(key);
+	};
+	note(a.queue != b.queue, "queue");
+	note(a.workers != b.workers, "workers");
+	note(a.backlog != b.backlog, "backlog");
+	note(a.queue_max_messages != b.queue_max_messages, "queue_max_messages");
+	note(a.queue_message_size != b.queue_message_size, "queue_message_size");
+	return out;
+}
+
+} // namespace fileserver

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+#include "server.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/wire.h"
+#include "server/request-loop.h"
+#include "util/errno-util.h"
+#include "util/signal-pipe.h"
+#include "util/time-util.h"
+
+namespace fileserver {
+
+namespace {
+
+long read_proc_long(const char *path)
+{
+	std::ifstream in(path);
+	long v = -1;
+	in >> v;
+	return v;
+}
+
+std::shared_ptr<const ServingContext> make_context(const Config &config)
+{
+	auto ctx = std::make_shared<ServingContext>();
+	ctx->config = config;
+	ctx->root = open_root(config.root);
+	return ctx;
+}
+
+} // namespace
+
+UniqueFD open_root(const std::string &root)
+{
+	UniqueFD fd(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+	if (!fd) {
+		int err = errno;
+		throw StartupError(kExitNotConfigured,
+				   "cannot open root directory " + root + ": " + errno_string(err));
+	}
+	return fd;
+}
+
+void check_server_queue(const MessageQueue &queue, const std::string &name)
+{
+	struct stat st;
+	int r = queue.stat(st);
+	if (r < 0)
+		throw StartupError(kExitFailure, "cannot fstat queue " + name + ": " + errno_string(r));
+	if (st.st_uid != geteuid())
+		throw StartupError(kExitPermission,
+				   "queue " + name + " exists and belongs to uid " + std::to_string(st.st_uid) +
+					   ", not to this server (uid " + std::to_string(geteuid()) +
+					   "): refusing to use it; remove it or pick another --queue");
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		char mode[8];
+		snprintf(mode, sizeof(mode), "%04o", st.st_mode & 07777);
+		throw StartupError(kExitPermission, "queue " + name + " has mode " + mode +
+							    ": others could read requests; refusing to use it "
+							    "(expected 0622; fix with: rm /dev/mqueue" + name + ")");
+	}
+	if (!(st.st_mode & S_IWOTH))
+		spdlog::warn("Queue {} is not writable by others: only its owner's clients can connect", name);
+	struct mq_attr attr;
+	r = queue.attributes(attr);
+	if (r < 0)
+		throw StartupError(kExitFailure, "mq_getattr on queue " + name + ": " + errno_string(r));
+	if (attr.mq_msgsize < static_cast<long>(protocol::kRequestHeaderSize + 2))
+		throw StartupError(kExitFailure, "queue " + name + " messages are too small (" +
+							 std::to_string(attr.mq_msgsize) + " bytes) for any request");
+	if (attr.mq_msgsize < static_cast<long>(protocol::kMaxRequestSize))
+		spdlog::warn("Queue {} takes messages of {} bytes at most: requests for long paths "
+			     "cannot be sent (full support needs {})",
+			     name, attr.mq_msgsize, protocol::kMaxRequestSize);
+}
+
+MessageQueue open_server_queue(const Config &config)
+{
+	MessageQueue q;
+	int r = MessageQueue::create(config.queue, O_RDONLY | O_NONBLOCK, 0622,
+				     config.queue_max_messages, config.queue_message_size, q);
+	if (r == -EEXIST)
+		r = MessageQueue::open(config.queue, O_RDONLY | O_NONBLOCK, q);
+	else if (r == 0)
+		spdlog::info("Created queue {} ({} messages of {} bytes, mode 0622)", config.queue,
+			     config.queue_max_messages, config.queue_message_size);
+	switch (-r) {
+	case 0:
+		break;
+	case EINVAL:
+		throw StartupError(kExitNotConfigured,
+				   "cannot create queue " + config.queue + " with " +
+					   std::to_string(config.queue_max_messages) + " messages of " +
+					   std::to_string(config.queue_message_size) +
+					   " bytes: above the system limits (fs.mqueue.msg_max=" +
+					   std::to_string(read_proc_long("/proc/sys/fs/mqueue/msg_max")) +
+					   ", fs.mqueue.msgsize_max=" +
+					   std::to_string(read_proc_long("/proc/sys/fs/mqueue/msgsize_max")) + ")");
+	case EMFILE:
+	case ENOMEM:
+		throw StartupError(kExitFailure, "cannot create queue " + config.queue +
+							 ": this user's message queue budget (RLIMIT_MSGQUEUE) is used up");
+	case ENOSPC:
+		throw StartupError(kExitFailure, "cannot create queue " + config.queue +
+							 ": the system-wide queue limit (fs.mqueue.queues_max) is reached");
+	case EACCES:
+		throw StartupError(kExitPermission,
+				   "cannot open queue " + config.queue + ": permission denied (it belongs to someone else?)");
+	default:
+		throw StartupError(kExitFailure, "cannot open queue " + config.queue + ": " + errno_string(r));
+	}
+	check_server_queue(q, config.queue);
+	return q;
+}
+
+Server::Server(Config config, ConfigLoader loader, MessageQueue queue)
+	: loader_(std::move(loader)), context_(make_context(config)), queue_(std::move(queue))
+{
+	if (!queue_.valid())
+		queue_ = open_server_queue(config);
+	pool_ = std::make_unique<WorkerPool>(config.workers, config.backlog,
+					     [this](Job &job) { transfer_->serve(job); });
+	transfer_ = std::make_unique<Transfer>(*pool_, stats_);
+	loop_ = std::make_unique<RequestLoop>(queue_, *pool_, [this] { return context(); }, stats_);
+}
+
+Server::~Server() = default;
+
+std::shared_ptr<const ServingContext> Server::context() const
+{
+	std::lock_guard guard(context_lock_);
+	return context_;
+}
+
+std::string Server::status() const
+{
+	auto ctx = context();
+	return "Serving " + ctx->config.root + " on " + ctx->config.queue + ": " +
+	       std::to_string(pool_->busy()) + "/" + std::to_string(pool_->size()) + " workers busy, " +
+	       std::to_string(stats_.served.load()) + " served, " + std::to_string(stats_.failed.load()) +
+	       " failed; last reload: " + last_reload_;
+}
+
+bool Server::reload()
+{
+	auto old = context();
+	std::shared_ptr<const ServingContext> fresh;
+	try {
+		fresh = make_context(loader_());
+	} catch (const std::exception &e) {
+		last_reload_ = std::string("failed (") + e.what() + ")";
+		spdlog::error("Reload failed, keeping the running configuration: {}", e.what());
+		return false;
+	}
+	std::string ignored = restart_only_changes(old->config, fresh->config);
+	if (!ignored.empty())
+		spdlog::warn("Reload: changes to {} take effect only after a restart", ignored);
+	// Settings a reload cannot apply keep their running values.
+	Config applied = fresh->config;
+	applied.queue = old->config.queue;
+	applied.workers = old->config.workers;
+	applied.backlog = old->config.backlog;
+	applied.queue_max_messages = old->config.queue_max_messages;
+	applied.queue_message_size = old->config.queue_message_size;
+	auto ctx = std::make_shared<ServingContext>();
+	ctx->config = applied;
+	ctx->root = std::move(const_cast<ServingContext &>(*fresh).root);
+	spdlog::set_level(spdlog::level::from_str(applied.log_level));
+	{
+		std::lock_guard guard(context_lock_);
+		context_ = ctx;
+	}
+	last_reload_ = "ok";
+	spdlog::info("Reloaded configuration: root {}, log level {}, send timeout {} ms",
+		     applied.root, applied.log_level, applied.send_timeout.count());
+	return true;
+}
+
+int Server::run(SignalPipe &signals, Lifecycle &lifecycle)
+{
+	loop_->start();
+	auto ctx = context();
+	spdlog::info("Serving {} on queue {} with {} workers", ctx->config.root, ctx->config.queue,
+		     pool_->size());
+	lifecycle.ready();
+
+	std::uint64_t last_beat = 0, last_progress = 0, last_progress_usec = monotonic_usec();
+	bool stop = false;
+	while (!stop) {
+		struct pollfd fds[3] = {
+			{signals.fd(), POLLIN, 0},
+			{loop_->wake_fd(), POLLIN, 0},
+			{queue_.get(), POLLIN, 0},
+		};
+		// Poll the queue itself only while mq_notify is not ours.
+		nfds_t n = loop_->registered() ? 2 : 3;
+		int timeout = static_cast<int>(lifecycle.tick_interval().count());
+		int r = poll(fds, n, timeout);
+		if (r < 0 && errno != EINTR)
+			throw_errno(errno, "poll");
+
+		while (int sig = signals.next()) {
+			if (sig == SIGHUP) {
+				lifecycle.reloading();
+				reload();
+				lifecycle.reloaded();
+			} else if (sig == SIGTERM || sig == SIGINT) {
+				spdlog::info("Received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+				stop = true;
+			}
+		}
+		if (fds[1].revents & POLLIN)
+			loop_->clear_wake();
+		if (n == 3 && (fds[2].revents & POLLIN))
+			loop_->drain();
+		loop_->check();
+
+		// Alive: the dispatcher drained or had nothing to drain, and the
+		// workers made progress (a job or a chunk) within their send timeout,
+		// or had nothing to do.
+		std::uint64_t beat = loop_->heartbeat();
+		std::uint64_t progress = pool_->completed() + stats_.bytes.load();
+		std::uint64_t now = monotonic_usec();
+		struct mq_attr attr = {};
+		queue_.attributes(attr);
+		bool dispatcher_alive = beat != last_beat || attr.mq_curmsgs == 0;
+		if (progress != last_progress || pool_->busy() == 0)
+			last_progress_usec = now;
+		auto patience = context()->config.send_timeout + std::chrono::seconds(5);
+		bool workers_alive = now - last_progress_usec <
+				     static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(patience).count());
+		last_beat = beat;
+		last_progress = progress;
+		lifecycle.tick(status(), dispatcher_alive && workers_alive);
+	}
+
+	lifecycle.stopping();
+	loop_->stop();
+	auto grace = context()->config.shutdown_timeout;
+	std::size_t in_flight = pool_->busy() + pool_->waiting();
+	if (in_flight)
+		spdlog::info("Waiting up to {} ms for {} request(s) in flight", grace.count(), in_flight);
+	std::size_t unfinished = pool_->shutdown(grace);
+	if (unfinished)
+		spdlog::warn("Shutdown timeout: {} request(s) were cut off", unfinished);
+	spdlog::info("Stopped after serving {} request(s) ({} failed, {} bytes)", stats_.served.load(),
+		     stats_.failed.load(), stats_.bytes.load());
+	return kExitSuccess;
+}
+
+} // namespace fileserver

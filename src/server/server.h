@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include "server/server-conf.h"
+#include "server/transfer.h"
+#include "util/mqueue.h"
+
+namespace fileserver {
+
+class SignalPipe;
+
+// Exit codes of fileserverd, LSB init-script style so that systemd names them.
+enum ExitCode : int {
+	kExitSuccess = 0,
+	kExitFailure = 1,      // any other start-up or runtime failure
+	kExitUsage = 2,        // invalid command line
+	kExitPermission = 4,   // the queue is not ours or is readable by others
+	kExitNotConfigured = 6, // the configuration is invalid or unreadable
+};
+
+// A start-up failure, with the exit code it maps to.
+class StartupError : public std::runtime_error
+{
+public:
+	StartupError(int code, const std::string &what) : std::runtime_error(what), code_(code) {}
+	[[nodiscard]] int code() const { return code_; }
+
+private:
+	int code_;
+};
+
+// What the server tells its supervisor (systemd, or nothing). The launcher
+// implements it; the server does not know who listens.
+class Lifecycle
+{
+public:
+	virtual ~Lifecycle() = default;
+	virtual void ready() {}
+	virtual void reloading() {}
+	virtual void reloaded() {}
+	virtual void stopping() {}
+	// Called on every loop tick with a one-line summary; @alive says whether
+	// the dispatcher and the workers showed progress.
+	virtual void tick(const std::string & /*status*/, bool /*alive*/) {}
+	// How often tick() must run at the least (e.g. half the watchdog interval).
+	[[nodiscard]] virtual std::chrono::milliseconds tick_interval() const
+	{
+		return std::chrono::milliseconds(1000);
+	}
+};
+
+// Opens the served root as an O_PATH directory descriptor; throws StartupError.
+UniqueFD open_root(const std::string &root);
+
+// Opens or creates the server queue as the configuration says; throws
+// StartupError when it cannot, or when an existing queue is not safe.
+MessageQueue open_server_queue(const Config &config);
+
+// Checks a queue handed over by systemd (socket activation).
+void check_server_queue(const MessageQueue &queue, const std::string &name);
+
+// The server: serving context, worker pool, request loop, main loop.
+class Server
+{
+public:
+	using ConfigLoader = std::function<Config()>;
+
+	// @queue: an already open server queue (O_NONBLOCK), or invalid to open
+	// the configured one. @loader re-reads the configuration on SIGHUP.
+	Server(Config config, ConfigLoader loader, MessageQueue queue = {});
+	~Server();
+
+	// Serves until SIGTERM or SIGINT; returns the exit code.
+	int run(SignalPipe &signals, Lifecycle &lifecycle);
+
+	// Re-reads the configuration and swaps it in; false (and the old one
+	// kept) if it is invalid. Public for tests.
+	bool reload();
+
+	[[nodiscard]] std::shared_ptr<const ServingContext> context() const;
+	[[nodiscard]] std::string status() const;
+	[[nodiscard]] const ServerStats &stats() const { return stats_; }
+
+private:
+	ConfigLoader loader_;
+	mutable std::mutex context_lock_;
+	std::shared_ptr<const ServingContext> context_;
+	MessageQueue queue_;
+	ServerStats stats_;
+	std::string last_reload_ = "none";
+	std::unique_ptr<Transfer> transfer_;
+	std::unique_ptr<WorkerPool> pool_;
+	std::unique_ptr<class RequestLoop> loop_;
+};
+
+} // namespace fileserver

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+#include "transfer.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "build-config.h"
+#include "server/path-resolver.h"
+#include "server/request-log.h"
+#include "util/errno-util.h"
+#include "util/mqueue.h"
+#include "util/time-util.h"
+
+namespace fileserver {
+
+using namespace protocol;
+
+namespace {
+
+// The reply stream of one request: header bookkeeping and timed sends.
+class ReplyStream
+{
+public:
+	ReplyStream(MessageQueue &mq, const Request &req, std::size_t message_size,
+		    std::chrono::milliseconds timeout)
+		: mq_(mq), timeout_(timeout), buf_(message_size)
+	{
+		hdr_.request_id = req.id;
+		hdr_.nonce = req.nonce;
+	}
+
+	[[nodiscard]] std::size_t max_payload() const { return buf_.size() - kReplyHeaderSize; }
+	// The payload area of the message buffer, for zero-copy DATA.
+	[[nodiscard]] std::span<std::uint8_t> payload_area()
+	{
+		return std::span(buf_).subspan(kReplyHeaderSize);
+	}
+
+	int send(ReplyType type, std::span<const std::uint8_t> payload)
+	{
+		hdr_.type = type;
+		std::size_t n = encode_reply(hdr_, payload, buf_);
+		if (n == 0)
+			return -EMSGSIZE;
+		return push(n);
+	}
+
+	// Sends the @n payload bytes already placed in payload_area().
+	int send_data(std::size_t n)
+	{
+		hdr_.type = ReplyType::Data;
+		hdr_.payload_size = static_cast<std::uint32_t>(n);
+		encode_reply_header(hdr_, buf_);
+		return push(kReplyHeaderSize + n);
+	}
+
+	int send_error(int code, std::string_view text)
+	{
+		return send(ReplyType::Error, encode_error({static_cast<std::uint32_t>(code), std::string(text)}));
+	}
+
+private:
+	int push(std::size_t n)
+	{
+		int r = mq_.send(std::span(buf_).first(n), timeout_);
+		if (r == 0)
+			hdr_.seq++;
+		return r;
+	}
+
+	MessageQueue &mq_;
+	std::chrono::milliseconds timeout_;
+	std::vector<std::uint8_t> buf_;
+	ReplyHeader hdr_;
+};
+
+Outcome outcome_for_errno(int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENOTDIR:
+		return Outcome::NotFound;
+	case EPERM:
+	case EACCES:
+	case EISDIR:
+	case EINVAL:
+	case ENAMETOOLONG:
+	case ERANGE:
+		return Outcome::Refused;
+	default:
+		return Outcome::Failed;
+	}
+}
+
+Meta meta_from_stat(const struct stat &st)
+{
+	Meta m;
+	m.size = static_cast<std::uint64_t>(st.st_size);
+	m.mode = st.st_mode;
+	m.uid = st.st_uid;
+	m.gid = st.st_gid;
+	m.mtime_sec = st.st_mtim.tv_sec;
+	m.mtime_nsec = static_cast<std::uint32_t>(st.st_mtim.tv_nsec);
+	return m;
+}
+
+struct Result {
+	Outcome outcome = Outcome::Ok;
+	int error = 0;
+	std::string detail;
+	std::uint64_t bytes = 0;
+};
+
+// A send to the client failed: it is gone or not reading.
+Result client_lost(int err)
+{
+	Result r;
+	r.outcome = Outcome::Aborted;
+	r.error = -err;
+	r.detail = err == -ETIMEDOUT ? "client stopped reading (send timed out)"
+				     : "cannot send to client: " + errno_string(err);
+	return r;
+}
+
+// Refuses the request with @err; the client learns why.
+Result refuse(ReplyStream &out, int err, const std::string &why)
+{
+	Result r;
+	r.outcome = outcome_for_errno(-err);
+	r.error = -err;
+	r.detail = why;
+	int s = out.send_error(-err, why);
+	if (s < 0)
+		return client_lost(s);
+	return r;
+}
+
+Result serve_ping(ReplyStream &out)
+{
+	int r = out.send(ReplyType::Pong, encode_pong({kVersion, "fileserverd " FILESERVER_VERSION}));
+	if (r == 0)
+		r = out.send(ReplyType::End, encode_end({0}));
+	return r < 0 ? client_lost(r) : Result{};
+}
+
+Result serve_stat(ReplyStream &out, const ServingContext &ctx, const Request &req)
+{
+	ResolvedPath file;
+	std::string why;
+	int r = resolve_beneath(ctx.root.get(), req.path, OpenPurpose::Inspect, file, why);
+	if (r < 0)
+		return refuse(out, r, why);
+	Meta m = meta_from_stat(file.st);
+	m.chunk_size = static_cast<std::uint32_t>(out.max_payload());
+	r = out.send(ReplyType::Meta, encode_meta(m));
+	if (r == 0)
+		r = out.send(ReplyType::End, encode_end({0}));
+	return r < 0 ? client_lost(r) : Result{};
+}
+
+Result serve_get(ReplyStream &out, const ServingContext &ctx, const Request &req,
+		 const WorkerPool &pool, ServerStats &stats)
+{
+	ResolvedPath file;
+	std::string why;
+	int r = resolve_beneath(ctx.root.get(), req.path, OpenPurpose::Read, file, why);
+	if (r < 0)
+		return refuse(out, r, why);
+
+	Meta m = meta_from_stat(file.st);
+	if (req.offset > m.size)
+		return refuse(out, -ERANGE, "offset " + std::to_string(req.offset) +
+						    " is beyond the end of the file (" + std::to_string(m.size) + " bytes)");
+	m.offset = req.offset;
+	m.length = std::min(req.length, m.size - req.offset);
+	m.chunk_size = static_cast<std::uint32_t>(out.max_payload());
+	r = out.send(ReplyType::Meta, encode_meta(m));
+	if (r < 0)
+		return client_lost(r);
+
+	Result res;
+	std::uint64_t pos = m.offset, end = m.offset + m.length;
+	auto area = out.payload_area();
+	while (pos < end) {
+		if (pool.aborting()) {
+			out.send_error(ESHUTDOWN, "server shutting down");
+			res.outcome = Outcome::Aborted;
+			res.detail = "shutdown timeout reached";
+			return res;
+		}
+		std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(area.size(), end - pos));
+		ssize_t n = pread(file.fd.get(), area.data(), want, static_cast<off_t>(pos));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? errno : EIO;
+			std::string text = n < 0 ? "read error: " + errno_string(err) : "file shrank during transfer";
+			out.send_error(err, text);
+			res.outcome = Outcome::Failed;
+			res.error = err;
+			res.detail = text;
+			return res;
+		}
+		r = out.send_data(static_cast<std::size_t>(n));
+		if (r < 0) {
+			Result lost = client_lost(r);
+			lost.bytes = res.bytes;
+			return lost;
+		}
+		pos += static_cast<std::uint64_t>(n);
+		res.bytes += static_cast<std::uint64_t>(n);
+		stats.bytes.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+	}
+	r = out.send(ReplyType::End, encode_end({res.bytes}));
+	if (r < 0) {
+		Result lost = client_lost(r);
+		lost.bytes = res.bytes;
+		return lost;
+	}
+	return res;
+}
+
+Result serve_list(ReplyStream &out, const ServingContext &ctx, const Request &req,
+		  const WorkerPool &pool)
+{
+	ResolvedPath dir;
+	std::string why;
+	int r = resolve_beneath(ctx.root.get(), req.path, OpenPurpose::Directory, dir, why);
+	if (r < 0)
+		return refuse(out, r, why);
+
+	Meta m = meta_from_stat(dir.st);
+	m.chunk_size = static_cast<std::uint32_t>(out.max_payload());
+	r = out.send(ReplyType::Meta, encode_meta(m));
+	if (r < 0)
+		return client_lost(r);
+
+	// fdopendir takes the descriptor; keep ours for fstatat.
+	int dfd = fcntl(dir.fd.get(), F_DUPFD_CLOEXEC, 0);
+	DIR *d = dfd < 0 ? nullptr : fdopendir(dfd);
+	if (!d) {
+		int err = errno;
+		if (dfd >= 0)
+			close(dfd);
+		return refuse(out, -err, "cannot read directory");
+	}
+	std::unique_ptr<DIR, int (*)(DIR *)> guard(d, closedir);
+
+	Result res;
+	std::vector<std::uint8_t> payload;
+	payload.reserve(out.max_payload());
+	std::uint64_t count = 0;
+	for (;;) {
+		errno = 0;
+		struct dirent *de = readdir(d);
+		if (!de) {
+			if (errno != 0)
+				return refuse(out, -errno, "cannot read directory");
+			break;
+		}
+		std::string_view name = de->d_name;
+		if (name == "." || name == "..")
+			continue;
+		if (pool.aborting()) {
+			out.send_error(ESHUTDOWN, "server shutting down");
+			res.outcome = Outcome::Aborted;
+			res.detail = "shutdown timeout reached";
+			return res;
+		}
+		Entry e;
+		e.name = name;
+		e.type = de->d_type;
+		struct stat st;
+		if (fstatat(dir.fd.get(), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			e.mode = st.st_mode;
+			e.size = static_cast<std::uint64_t>(st.st_size);
+			e.mtime_sec = st.st_mtim.tv_sec;
+		}
+		if (!append_entry(payload, e, out.max_payload())) {
+			r = out.send(ReplyType::Entries, payload);
+			if (r < 0)
+				return client_lost(r);
+			payload.clear();
+			if (!append_entry(payload, e, out.max_payload()))
+				continue; // cannot happen with kMinReplyMessageSize
+		}
+		count++;
+	}
+	if (!payload.empty()) {
+		r = out.send(ReplyType::Entries, payload);
+		if (r < 0)
+			return client_lost(r);
+	}
+	r = out.send(ReplyType::End, encode_end({count}));
+	if (r < 0)
+		return client_lost(r);
+	res.bytes = 0;
+	return res;
+}
+
+} // namespace
+
+void Transfer::serve(Job &job)
+{
+	const Request &req = job.request;
+	const ServingContext &ctx = *job.context;
+	RequestRecord rec;
+	rec.op = req.op;
+	rec.path = req.path;
+	rec.reply_queue = req.reply_queue;
+
+	Result res;
+	MessageQueue mq;
+	struct stat st;
+	struct mq_attr attr;
+	int r = MessageQueue::open(req.reply_queue, O_WRONLY, mq);
+	if (r == 0)
+		r = mq.stat(st);
+	if (r == 0)
+		r = mq.attributes(attr);
+	if (r < 0) {
+		res.outcome = Outcome::Aborted;
+		res.error = -r;
+		res.detail = "cannot open reply queue " + req.reply_queue + ": " + errno_string(r);
+	} else if (attr.mq_msgsize < static_cast<long>(kMinReplyMessageSize)) {
+		rec.client_uid = st.st_uid;
+		res.outcome = Outcome::Refused;
+		res.detail = "reply queue messages too small (" + std::to_string(attr.mq_msgsize) + " bytes)";
+	} else {
+		rec.client_uid = st.st_uid;
+		ReplyStream out(mq, req, static_cast<std::size_t>(attr.mq_msgsize), ctx.config.send_timeout);
+		if (st.st_mode & (S_IRGRP | S_IROTH)) {
+			// Anyone else who can read the queue could read the file.
+			res = refuse(out, -EACCES, "reply queue is readable by group or others");
+		} else if (pool_.aborting()) {
+			res = refuse(out, -ESHUTDOWN, "server shutting down");
+			res.outcome = Outcome::Aborted;
+		} else {
+			switch (req.op) {
+			case Op::Ping: res = serve_ping(out); break;
+			case Op::Stat: res = serve_stat(out, ctx, req); break;
+			case Op::Get: res = serve_get(out, ctx, req, pool_, stats_); break;
+			case Op::List: res = serve_list(out, ctx, req, pool_); break;
+			}
+		}
+	}
+
+	(res.outcome == Outcome::Ok ? stats_.served : stats_.failed).fetch_add(1, std::memory_order_relaxed);
+	rec.outcome = res.outcome;
+	rec.error = res.error;
+	rec.bytes = res.bytes;
+	rec.detail = res.detail;
+	rec.duration_usec = monotonic_usec() - job.received_usec;
+	log_request(rec);
+}
+
+void reply_busy(const Request &req, const std::string &why)
+{
+	MessageQueue mq;
+	if (MessageQueue::open(req.reply_queue, O_WRONLY | O_NONBLOCK, mq) < 0)
+		return;
+	ReplyHeader hdr;
+	hdr.type = ReplyType::Error;
+	hdr.request_id = req.id;
+	hdr.nonce = req.nonce;
+	auto payload = encode_error({EBUSY, why});
+	std::vector<std::uint8_t> buf(kReplyHeaderSize + payload.size());
+	std::size_t n = encode_reply(hdr, payload, buf);
+	(void)mq.try_send(std::span(buf).first(n));
+}
+
+} // namespace fileserver

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "protocol/wire.h"
+
+namespace fileserver {
+
+struct ServingContext;
+
+// A request taken off the server queue, with the configuration it was
+// accepted under: a reload never changes a transfer midway.
+struct Job {
+	protocol::Request request;
+	std::shared_ptr<const ServingContext> context;
+	std::uint64_t received_usec = 0;
+};
+
+// A fixed set of worker threads fed from a bounded backlog.
+class WorkerPool
+{
+public:
+	using Handler = std::function<void(Job &)>;
+
+	WorkerPool(unsigned workers, std::size_t backlog, Handler handler);
+	~WorkerPool();
+	WorkerPool(const WorkerPool &) = delete;
+	WorkerPool &operator=(const WorkerPool &) = delete;
+
+	// Queues @job unless the backlog is full; false means "busy".
+	[[nodiscard]] bool try_submit(Job &&job);
+
+	// Stops taking jobs and waits up to @timeout for queued and running ones
+	// to finish; then raises aborting() so transfers give up, and joins.
+	// Returns the number of jobs still unfinished when the timeout struck.
+	std::size_t shutdown(std::chrono::milliseconds timeout);
+
+	// True once shutdown gave up waiting: transfers stop at the next chunk.
+	[[nodiscard]] bool aborting() const { return aborting_.load(std::memory_order_relaxed); }
+
+	[[nodiscard]] unsigned size() const { return static_cast<unsigned>(threads_.size()); }
+	[[nodiscard]] unsigned busy() const;
+	[[nodiscard]] std::size_t waiting() const;
+	// Advanced by every worker after each job: proof of progress.
+	[[nodiscard]] std::uint64_t completed() const { return completed_.load(); }
+
+private:
+	void run();
+
+	Handler handler_;
+	std::size_t backlog_;
+	mutable std::mutex lock_;
+	std::condition_variable wake_;
+	std::condition_variable idle_;
+	std::deque<Job> jobs_;
+	unsigned busy_ = 0;
+	bool stopping_ = false;
+	std::atomic<bool> aborting_{false};
+	std::atomic<std::uint64_t> completed_{0};
+	std::vector<std::thread> threads_;
+};
+
+} // namespace fileserver

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+#include "mqueue.h"
+
+#include <fcntl.h>
+#include <limits.h>
+
+#include <cerrno>
+
+#include "time-util.h"
+
+namespace fileserver {
+
+bool is_valid_queue_name(std::string_view name)
+{
+	if (name.size() < 2 || name.size() > NAME_MAX + 1 || name[0] != '/')
+		return false;
+	for (char c : name.substr(1))
+		if (c == '/' || c == '\0')
+			return false;
+	return true;
+}
+
+int MessageQueue::open(const std::string &name, int oflag, MessageQueue &out)
+{
+	if (!is_valid_queue_name(name))
+		return -EINVAL;
+	mqd_t mqd = mq_open(name.c_str(), oflag | O_CLOEXEC);
+	if (mqd == static_cast<mqd_t>(-1))
+		return -errno;
+	out.reset(mqd);
+	return 0;
+}
+
+int MessageQueue::create(const std::string &name, int oflag, mode_t mode, long max_messages,
+			 long message_size, MessageQueue &out)
+{
+	if (!is_valid_queue_name(name))
+		return -EINVAL;
+	struct mq_attr attr = {};
+	attr.mq_maxmsg = max_messages;
+	attr.mq_msgsize = message_size;
+	mqd_t mqd = mq_open(name.c_str(), oflag | O_CREAT | O_EXCL | O_CLOEXEC, mode, &attr);
+	if (mqd == static_cast<mqd_t>(-1))
+		return -errno;
+	MessageQueue q(mqd);
+	// The umask applies to mq_open(); set the mode we asked for.
+	if (fchmod(mqd, mode) < 0) {
+		int err = errno;
+		mq_unlink(name.c_str());
+		return -err;
+	}
+	out = std::move(q);
+	return 0;
+}
+
+void MessageQueue::reset(mqd_t mqd)
+{
+	mqd_t old = mqd_;
+	mqd_ = mqd;
+	if (old != static_cast<mqd_t>(-1))
+		mq_close(old);
+}
+
+int MessageQueue::attributes(struct mq_attr &attr) const
+{
+	return mq_getattr(mqd_, &attr) < 0 ? -errno : 0;
+}
+
+int MessageQueue::stat(struct stat &st) const
+{
+	return fstat(mqd_, &st) < 0 ? -errno : 0;
+}
+
+int MessageQueue::send(std::span<const std::uint8_t> msg, std::chrono::milliseconds timeout,
+		       unsigned priority) const
+{
+	struct timespec deadline = realtime_deadline(timeout);
+	for (;;) {
+		if (mq_timedsend(mqd_, reinterpret_cast<const char *>(msg.data()), msg.size(),
+				 priority, &deadline) == 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+int MessageQueue::try_send(std::span<const std::uint8_t> msg, unsigned priority) const
+{
+	for (;;) {
+		if (mq_send(mqd_, reinterpret_cast<const char *>(msg.data()), msg.size(), priority) == 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+long MessageQueue::receive(std::span<std::uint8_t> buf, std::chrono::milliseconds timeout) const
+{
+	struct timespec deadline = realtime_deadline(timeout);
+	for (;;) {
+		ssize_t n = mq_timedreceive(mqd_, reinterpret_cast<char *>(buf.data()), buf.size(),
+					    nullptr, &deadline);
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+long MessageQueue::try_receive(std::span<std::uint8_t> buf) const
+{
+	for (;;) {
+		ssize_t n = mq_receive(mqd_, reinterpret_cast<char *>(buf.data()), buf.size(), nullptr);
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+} // namespace fileserver
