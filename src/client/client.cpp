@@ -157,7 +157,8 @@ private:
 			char name[64];
 			std::snprintf(name, sizeof(name), "/fileserverctl-%d-%016llx", getpid(),
 				      static_cast<unsigned long long>(random_u64()));
-			int e = MessageQueue::create(name, O_RDONLY, 0600, size.max_messages,
+			// 0622: the server (maybe another uid) may write; nobody else may read.
+			int e = MessageQueue::create(name, O_RDONLY, 0622, size.max_messages,
 						     size.message_size, queue_);
 			if (e == 0) {
 				name_ = name;

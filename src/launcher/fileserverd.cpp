@@ -13,6 +13,7 @@
 
 #include "build-config.h"
 #include "launcher/cmdline.h"
+#include "launcher/journal.h"
 #include "launcher/logging.h"
 #include "launcher/systemd-lifecycle.h"
 #include "server/server.h"
@@ -49,7 +50,7 @@ MessageQueue inherited_queue(const std::string &name)
 	if (sd_is_mq(SD_LISTEN_FDS_START, name.c_str()) <= 0)
 		spdlog::warn("The queue passed by systemd is not {}; serving on it anyway", name);
 	MessageQueue q(SD_LISTEN_FDS_START);
-	check_server_queue(q, name);
+	check_server_queue(q, name, true);
 	spdlog::info("Using the queue passed by systemd (socket activation)");
 	return q;
 }
@@ -58,7 +59,10 @@ MessageQueue inherited_queue(const std::string &name)
 
 int main(int argc, char **argv)
 {
-	setup_console_logging();
+	if (stderr_is_journal())
+		setup_journal_logging();
+	else
+		setup_console_logging();
 
 	DaemonOptions opts;
 	try {

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "request-log.h"
 
+#include <syslog.h>
+
+#include <atomic>
+
 #include <spdlog/spdlog.h>
 
 namespace fileserver {
@@ -35,18 +39,31 @@ std::string_view to_string(Outcome outcome)
 	return "unknown";
 }
 
+namespace {
+std::atomic<StructuredRequestLogger> g_structured{nullptr};
+}
+
+void set_structured_request_logger(StructuredRequestLogger logger)
+{
+	g_structured.store(logger);
+}
+
 void log_request(const RequestRecord &rec)
 {
-	auto level = spdlog::level::info;
-	if (rec.outcome == Outcome::Aborted || rec.outcome == Outcome::Failed)
-		level = spdlog::level::warn;
+	bool warn = rec.outcome == Outcome::Aborted || rec.outcome == Outcome::Failed;
+	auto level = warn ? spdlog::level::warn : spdlog::level::info;
 	if (!spdlog::should_log(level))
 		return;
 	long uid = rec.client_uid == static_cast<uid_t>(-1) ? -1L : static_cast<long>(rec.client_uid);
-	spdlog::log(level, "{} \"{}\" uid={} outcome={} bytes={} duration={:.3f}ms{}{}",
-		    protocol::to_string(rec.op), printable(rec.path), uid, to_string(rec.outcome), rec.bytes,
-		    static_cast<double>(rec.duration_usec) / 1000.0, rec.detail.empty() ? "" : ": ",
-		    printable(rec.detail));
+	std::string msg = fmt::format("{} \"{}\" uid={} outcome={} bytes={} duration={:.3f}ms{}{}",
+				      protocol::to_string(rec.op), printable(rec.path), uid,
+				      to_string(rec.outcome), rec.bytes,
+				      static_cast<double>(rec.duration_usec) / 1000.0,
+				      rec.detail.empty() ? "" : ": ", printable(rec.detail));
+	if (auto structured = g_structured.load())
+		structured(warn ? LOG_WARNING : LOG_INFO, msg, rec);
+	else
+		spdlog::log(level, "{}", msg);
 }
 
 } // namespace fileserver

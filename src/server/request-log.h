@@ -40,6 +40,13 @@ struct RequestRecord {
 	std::string_view detail;
 };
 
+// Logs @rec through spdlog, or through the structured logger if one is set.
 void log_request(const RequestRecord &rec);
+
+// A sink that keeps the record's fields apart (the journal does); it gets
+// the level, the formatted message and the record.
+using StructuredRequestLogger = void (*)(int syslog_priority, const std::string &message,
+					 const RequestRecord &rec);
+void set_structured_request_logger(StructuredRequestLogger logger);
 
 } // namespace fileserver

@@ -50,13 +50,13 @@ UniqueFD open_root(const std::string &root)
 	return fd;
 }
 
-void check_server_queue(const MessageQueue &queue, const std::string &name)
+void check_server_queue(const MessageQueue &queue, const std::string &name, bool inherited)
 {
 	struct stat st;
 	int r = queue.stat(st);
 	if (r < 0)
 		throw StartupError(kExitFailure, "cannot fstat queue " + name + ": " + errno_string(r));
-	if (st.st_uid != geteuid())
+	if (st.st_uid != geteuid() && !(inherited && st.st_uid == 0))
 		throw StartupError(kExitPermission,
 				   "queue " + name + " exists and belongs to uid " + std::to_string(st.st_uid) +
 					   ", not to this server (uid " + std::to_string(geteuid()) +

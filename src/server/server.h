@@ -62,8 +62,10 @@ UniqueFD open_root(const std::string &root);
 // StartupError when it cannot, or when an existing queue is not safe.
 MessageQueue open_server_queue(const Config &config);
 
-// Checks a queue handed over by systemd (socket activation).
-void check_server_queue(const MessageQueue &queue, const std::string &name);
+// Refuses a server queue that others could read or that belongs to another
+// user. @inherited: handed over by systemd (socket activation), which
+// creates it as root.
+void check_server_queue(const MessageQueue &queue, const std::string &name, bool inherited = false);
 
 // The server: serving context, worker pool, request loop, main loop.
 class Server
