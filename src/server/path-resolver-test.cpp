@@ -1,2 +1,432 @@
 // SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "server/path-resolver.h"
+
+using namespace fileserver;
+
+namespace {
+
+void write_file(const std::string &path, std::string_view content, mode_t mode = 0644)
+{
+	int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	REQUIRE(fd >= 0);
+	REQUIRE(write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
+	REQUIRE(fchmod(fd, mode) == 0);
+	close(fd);
+}
+
+std::string read_all(int fd)
+{
+	std::string s;
+	char buf[256];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		REQUIRE(n >= 0);
+		if (n == 0)
+			break;
+		s.append(buf, static_cast<std::size_t>(n));
+	}
+	return s;
+}
+
+/*
+ * A served root under /tmp, created fresh for every test case and removed
+ * with everything in it afterwards:
+ *
+ *   base/                  (not served: a secret file outside the root)
+ *     secret.txt
+ *     root/                <- the served root
+ *       file.txt           "hello"
+ *       noperm.txt         mode 000
+ *       sub/inner.txt      "inner"
+ *       sub/uplink    ->   ../file.txt       (stays inside)
+ *       link          ->   file.txt
+ *       sublink       ->   sub
+ *       abslink       ->   /etc/passwd
+ *       climb         ->   ../../../../../../etc/passwd
+ *       outlink       ->   ../secret.txt
+ *       dirlink       ->   /etc
+ *       reldirlink    ->   ..
+ *       dangling      ->   nowhere
+ *       fifo                FIFO
+ */
+struct Tree {
+	std::string base;
+	std::string root;
+	int root_fd = -1;
+	struct stat root_st = {};
+
+	Tree()
+	{
+		char tmpl[] = "/tmp/fs-resolver-test-XXXXXX";
+		REQUIRE(mkdtemp(tmpl) != nullptr);
+		base = tmpl;
+		root = base + "/root";
+		write_file(base + "/secret.txt", "secret");
+		REQUIRE(mkdir(root.c_str(), 0755) == 0);
+		write_file(root + "/file.txt", "hello");
+		write_file(root + "/noperm.txt", "locked", 0);
+		REQUIRE(mkdir((root + "/sub").c_str(), 0755) == 0);
+		write_file(root + "/sub/inner.txt", "inner");
+		REQUIRE(symlink("../file.txt", (root + "/sub/uplink").c_str()) == 0);
+		REQUIRE(symlink("file.txt", (root + "/link").c_str()) == 0);
+		REQUIRE(symlink("sub", (root + "/sublink").c_str()) == 0);
+		REQUIRE(symlink("/etc/passwd", (root + "/abslink").c_str()) == 0);
+		REQUIRE(symlink("../../../../../../etc/passwd", (root + "/climb").c_str()) == 0);
+		REQUIRE(symlink("../secret.txt", (root + "/outlink").c_str()) == 0);
+		REQUIRE(symlink("/etc", (root + "/dirlink").c_str()) == 0);
+		REQUIRE(symlink("..", (root + "/reldirlink").c_str()) == 0);
+		REQUIRE(symlink("nowhere", (root + "/dangling").c_str()) == 0);
+		REQUIRE(mkfifo((root + "/fifo").c_str(), 0644) == 0);
+		// As the server opens it.
+		root_fd = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+		REQUIRE(root_fd >= 0);
+		REQUIRE(fstat(root_fd, &root_st) == 0);
+	}
+
+	~Tree()
+	{
+		if (root_fd >= 0)
+			close(root_fd);
+		std::error_code ec;
+		// remove_all removes symlinks, never what they point to.
+		std::filesystem::remove_all(base, ec);
+	}
+
+	Tree(const Tree &) = delete;
+	Tree &operator=(const Tree &) = delete;
+
+	int resolve(std::string_view path, OpenPurpose purpose, ResolvedPath &out, std::string &why) const
+	{
+		return resolve_beneath(root_fd, path, purpose, out, why);
+	}
+};
+
+struct Outcome {
+	int r;
+	std::string why;
+	bool fd_valid;
+};
+
+Outcome resolve(const Tree &t, std::string_view path, OpenPurpose purpose)
+{
+	ResolvedPath rp;
+	std::string why;
+	int r = t.resolve(path, purpose, rp, why);
+	return {r, why, rp.fd.valid()};
+}
+
+void check_refused(const Tree &t, std::string_view path, OpenPurpose purpose, int err)
+{
+	CAPTURE(path);
+	CAPTURE(static_cast<int>(purpose));
+	auto o = resolve(t, path, purpose);
+	CHECK(o.r == -err);
+	CHECK_FALSE(o.why.empty());
+	CHECK_FALSE(o.fd_valid);
+}
+
+constexpr OpenPurpose kAllPurposes[] = {OpenPurpose::Read, OpenPurpose::Directory, OpenPurpose::Inspect};
+
+} // namespace
+
+TEST_SUITE("path-resolver")
+{
+
+TEST_CASE("check_client_path accepts ordinary relative paths")
+{
+	for (std::string_view p : {"", ".", "file.txt", "a/b/c", "./file.txt", "a//b", "dir/", "...", "..foo",
+				   "foo..", ".hidden", "a/.../b"}) {
+		CAPTURE(p);
+		std::string why;
+		CHECK(check_client_path(p, why) == 0);
+		CHECK(why.empty());
+	}
+}
+
+TEST_CASE("check_client_path refuses escapes, NULs and long names")
+{
+	struct Case {
+		std::string path;
+		int err;
+	};
+	const Case cases[] = {
+		{"..", EPERM},
+		{"../x", EPERM},
+		{"a/../b", EPERM},
+		{"a/..", EPERM},
+		{"a/../../..", EPERM},
+		{"/etc/passwd", EPERM},
+		{"/", EPERM},
+		{"//etc", EPERM},
+		{std::string("file.txt\0", 9), EINVAL},
+		{std::string("a\0/../b", 7), EINVAL},
+		{std::string(PATH_MAX, 'a'), ENAMETOOLONG},
+		{std::string(PATH_MAX + 100, 'a'), ENAMETOOLONG},
+		{std::string(NAME_MAX + 1, 'c'), ENAMETOOLONG},
+		{"dir/" + std::string(NAME_MAX + 1, 'c') + "/x", ENAMETOOLONG},
+	};
+	for (const auto &c : cases) {
+		CAPTURE(c.path);
+		std::string why;
+		CHECK(check_client_path(c.path, why) == -c.err);
+		CHECK_FALSE(why.empty());
+	}
+
+	std::string why;
+	CHECK(check_client_path(std::string(NAME_MAX, 'c'), why) == 0);
+	// The longest accepted path: 4095 bytes of components of at most NAME_MAX.
+	std::string longest;
+	while (longest.size() < PATH_MAX - 1)
+		longest += std::string(200, 'a') + "/";
+	longest.resize(PATH_MAX - 1);
+	CHECK(check_client_path(longest, why) == 0);
+	longest += "b";
+	CHECK(check_client_path(longest, why) == -ENAMETOOLONG);
+}
+
+TEST_CASE("a plain file is opened for reading")
+{
+	Tree t;
+	ResolvedPath rp;
+	std::string why;
+	REQUIRE(t.resolve("file.txt", OpenPurpose::Read, rp, why) == 0);
+	CHECK(why.empty());
+	REQUIRE(rp.fd.valid());
+	CHECK(S_ISREG(rp.st.st_mode));
+	CHECK(rp.st.st_size == 5);
+	CHECK(read_all(rp.fd.get()) == "hello");
+	// The descriptor does not leak into children.
+	CHECK((fcntl(rp.fd.get(), F_GETFD) & FD_CLOEXEC) != 0);
+}
+
+TEST_CASE("a file in a subdirectory")
+{
+	Tree t;
+	for (std::string_view p : {"sub/inner.txt", "./sub/inner.txt", "sub//inner.txt", "sublink/inner.txt"}) {
+		CAPTURE(p);
+		ResolvedPath rp;
+		std::string why;
+		REQUIRE(t.resolve(p, OpenPurpose::Read, rp, why) == 0);
+		CHECK(read_all(rp.fd.get()) == "inner");
+	}
+}
+
+TEST_CASE("the empty path and \".\" name the root for Directory and Inspect")
+{
+	Tree t;
+	for (std::string_view p : {"", "."}) {
+		for (auto purpose : {OpenPurpose::Directory, OpenPurpose::Inspect}) {
+			CAPTURE(p);
+			CAPTURE(static_cast<int>(purpose));
+			ResolvedPath rp;
+			std::string why;
+			REQUIRE(t.resolve(p, purpose, rp, why) == 0);
+			REQUIRE(rp.fd.valid());
+			CHECK(S_ISDIR(rp.st.st_mode));
+			CHECK(rp.st.st_ino == t.root_st.st_ino);
+			CHECK(rp.st.st_dev == t.root_st.st_dev);
+		}
+	}
+	// Reading the root is reading a directory.
+	check_refused(t, "", OpenPurpose::Read, EISDIR);
+	check_refused(t, ".", OpenPurpose::Read, EISDIR);
+}
+
+TEST_CASE("Directory opens a subdirectory that can be listed")
+{
+	Tree t;
+	ResolvedPath rp;
+	std::string why;
+	REQUIRE(t.resolve("sub", OpenPurpose::Directory, rp, why) == 0);
+	CHECK(S_ISDIR(rp.st.st_mode));
+	// A real (not O_PATH) descriptor: it can be read with getdents.
+	int dfd = dup(rp.fd.get());
+	REQUIRE(dfd >= 0);
+	DIR *d = fdopendir(dfd);
+	REQUIRE(d != nullptr);
+	int found = 0;
+	while (struct dirent *de = readdir(d))
+		if (std::string_view(de->d_name) == "inner.txt" || std::string_view(de->d_name) == "uplink")
+			found++;
+	closedir(d);
+	CHECK(found == 2);
+}
+
+TEST_CASE("'..' and absolute paths are refused with EPERM")
+{
+	Tree t;
+	for (auto purpose : kAllPurposes)
+		for (std::string_view p : {"..", "a/../b", "sub/../file.txt", "../x", "../root/file.txt", "/etc/passwd",
+					   "/", "sub/.."})
+			check_refused(t, p, purpose, EPERM);
+}
+
+TEST_CASE("an embedded NUL is refused with EINVAL")
+{
+	Tree t;
+	// Without the check, c_str() would cut the path and open file.txt.
+	for (auto purpose : kAllPurposes) {
+		check_refused(t, std::string("file.txt\0.secret", 16), purpose, EINVAL);
+		check_refused(t, std::string("\0", 1), purpose, EINVAL);
+	}
+}
+
+TEST_CASE("over-long paths and components are refused with ENAMETOOLONG")
+{
+	Tree t;
+	for (auto purpose : kAllPurposes) {
+		check_refused(t, std::string(4096, 'a'), purpose, ENAMETOOLONG);
+		check_refused(t, std::string(5000, 'a'), purpose, ENAMETOOLONG);
+		std::string many;
+		while (many.size() < 4096)
+			many += "sub/";
+		check_refused(t, many, purpose, ENAMETOOLONG);
+		check_refused(t, std::string(256, 'c'), purpose, ENAMETOOLONG);
+		check_refused(t, "sub/" + std::string(256, 'c'), purpose, ENAMETOOLONG);
+	}
+	// A 255-byte component is a valid name that simply does not exist.
+	check_refused(t, std::string(255, 'c'), OpenPurpose::Read, ENOENT);
+}
+
+TEST_CASE("symlinks that stay inside the root are followed")
+{
+	Tree t;
+	for (std::string_view p : {"link", "sub/uplink"}) {
+		CAPTURE(p);
+		ResolvedPath rp;
+		std::string why;
+		REQUIRE(t.resolve(p, OpenPurpose::Read, rp, why) == 0);
+		CHECK(S_ISREG(rp.st.st_mode));
+		CHECK(read_all(rp.fd.get()) == "hello");
+	}
+	ResolvedPath rp;
+	std::string why;
+	REQUIRE(t.resolve("sublink", OpenPurpose::Directory, rp, why) == 0);
+	CHECK(S_ISDIR(rp.st.st_mode));
+}
+
+TEST_CASE("symlinks that leave the root are refused with EPERM")
+{
+	Tree t;
+	for (auto purpose : kAllPurposes) {
+		// absolute target, relative climb, one level out, and through a directory link
+		for (std::string_view p : {"abslink", "climb", "outlink", "dirlink/passwd", "dirlink", "reldirlink",
+					   "reldirlink/secret.txt", "reldirlink/root/file.txt", "sub/../abslink"})
+			check_refused(t, p, purpose, EPERM);
+	}
+}
+
+TEST_CASE("a dangling symlink and a missing file give ENOENT")
+{
+	Tree t;
+	for (auto purpose : kAllPurposes) {
+		check_refused(t, "missing", purpose, ENOENT);
+		check_refused(t, "nodir/missing", purpose, ENOENT);
+		check_refused(t, "sub/missing", purpose, ENOENT);
+		check_refused(t, "dangling", purpose, ENOENT);
+	}
+}
+
+TEST_CASE("a FIFO is refused for reading without blocking")
+{
+	Tree t;
+	// No writer exists: a blocking open would hang this test forever.
+	check_refused(t, "fifo", OpenPurpose::Read, EPERM);
+	check_refused(t, "fifo", OpenPurpose::Directory, ENOTDIR);
+
+	ResolvedPath rp;
+	std::string why;
+	REQUIRE(t.resolve("fifo", OpenPurpose::Inspect, rp, why) == 0);
+	CHECK(rp.fd.valid());
+	CHECK(S_ISFIFO(rp.st.st_mode));
+	CHECK(why.empty());
+}
+
+TEST_CASE("a directory cannot be read")
+{
+	Tree t;
+	check_refused(t, "sub", OpenPurpose::Read, EISDIR);
+	check_refused(t, "sub/", OpenPurpose::Read, EISDIR);
+	check_refused(t, "sublink", OpenPurpose::Read, EISDIR);
+}
+
+TEST_CASE("a file is not a directory")
+{
+	Tree t;
+	check_refused(t, "file.txt", OpenPurpose::Directory, ENOTDIR);
+	check_refused(t, "link", OpenPurpose::Directory, ENOTDIR);
+	check_refused(t, "file.txt/x", OpenPurpose::Read, ENOTDIR);
+	check_refused(t, "file.txt/x", OpenPurpose::Inspect, ENOTDIR);
+}
+
+TEST_CASE("Inspect reports the type and size of any entry")
+{
+	Tree t;
+	struct {
+		std::string_view path;
+		mode_t type;
+	} cases[] = {
+		{"file.txt", S_IFREG},
+		{"sub", S_IFDIR},
+		{"link", S_IFREG}, // followed
+		{"fifo", S_IFIFO},
+		{"noperm.txt", S_IFREG},
+	};
+	for (const auto &c : cases) {
+		CAPTURE(c.path);
+		ResolvedPath rp;
+		std::string why;
+		REQUIRE(t.resolve(c.path, OpenPurpose::Inspect, rp, why) == 0);
+		CHECK((rp.st.st_mode & S_IFMT) == c.type);
+	}
+	ResolvedPath rp;
+	std::string why;
+	REQUIRE(t.resolve("link", OpenPurpose::Inspect, rp, why) == 0);
+	CHECK(rp.st.st_size == 5);
+}
+
+TEST_CASE("a file with mode 000")
+{
+	Tree t;
+	if (geteuid() == 0) {
+		// Root (CAP_DAC_OVERRIDE) reads it anyway.
+		ResolvedPath rp;
+		std::string why;
+		REQUIRE(t.resolve("noperm.txt", OpenPurpose::Read, rp, why) == 0);
+		CHECK((rp.st.st_mode & 07777) == 0);
+		CHECK(read_all(rp.fd.get()) == "locked");
+	} else {
+		check_refused(t, "noperm.txt", OpenPurpose::Read, EACCES);
+	}
+}
+
+TEST_CASE("a failed resolve leaves no descriptor behind")
+{
+	Tree t;
+	ResolvedPath rp;
+	std::string why;
+	REQUIRE(t.resolve("file.txt", OpenPurpose::Read, rp, why) == 0);
+	REQUIRE(rp.fd.valid());
+	ResolvedPath rp2;
+	std::string why2;
+	CHECK(t.resolve("sub", OpenPurpose::Read, rp2, why2) == -EISDIR);
+	CHECK_FALSE(rp2.fd.valid());
+	CHECK(why2 == "is a directory");
+	CHECK(t.resolve("fifo", OpenPurpose::Read, rp2, why2) == -EPERM);
+	CHECK_FALSE(rp2.fd.valid());
+}
+
+} // TEST_SUITE

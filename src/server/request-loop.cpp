@@ -13,6 +13,7 @@
 
 #include "server/request-log.h"
 #include "util/errno-util.h"
+#include "util/mq-notify.h"
 #include "util/time-util.h"
 
 namespace fileserver {
@@ -68,7 +69,7 @@ void RequestLoop::stop()
 		g_loop = nullptr;
 	}
 	if (registered_.exchange(false))
-		mq_notify(queue_.get(), nullptr);
+		notify_cancel(queue_.get());
 }
 
 void RequestLoop::on_notify(union sigval)
@@ -89,18 +90,15 @@ int RequestLoop::arm()
 	// EBUSY means "someone is registered", which may be this process (a
 	// callback still on its way). Dropping our own registration first
 	// (a no-op if another process holds it) makes EBUSY mean "stolen".
-	mq_notify(queue_.get(), nullptr);
-	struct sigevent sev = {};
-	sev.sigev_notify = SIGEV_THREAD;
-	sev.sigev_notify_function = on_notify;
-	sev.sigev_value.sival_ptr = nullptr;
-	if (mq_notify(queue_.get(), &sev) == 0) {
+	notify_cancel(queue_.get());
+	int r = notify_on_thread(queue_.get(), on_notify, {});
+	if (r == 0) {
 		registered_.store(true);
 		if (told_stolen_.exchange(false))
 			spdlog::info("Regained the mq_notify registration of the server queue");
 		return 0;
 	}
-	int err = errno;
+	int err = -r;
 	registered_.store(false);
 	if (err == EBUSY) {
 		if (!told_stolen_.exchange(true))

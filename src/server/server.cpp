@@ -216,6 +216,10 @@ int Server::run(SignalPipe &signals, Lifecycle &lifecycle)
 			} else if (sig == SIGTERM || sig == SIGINT) {
 				spdlog::info("Received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 				stop = true;
+			} else if (sig == SIGUSR2) {
+				spdlog::info("Received SIGUSR2, re-executing after transfers in flight finish");
+				reexec_requested_ = true;
+				stop = true;
 			}
 		}
 		if (fds[1].revents & POLLIN)

@@ -78,12 +78,20 @@ public:
 	Server(Config config, ConfigLoader loader, MessageQueue queue = {});
 	~Server();
 
-	// Serves until SIGTERM or SIGINT; returns the exit code.
+	// Serves until SIGTERM or SIGINT (or SIGUSR2, if @signals carries it:
+	// see reexec_requested()); returns the exit code.
 	int run(SignalPipe &signals, Lifecycle &lifecycle);
 
 	// Re-reads the configuration and swaps it in; false (and the old one
 	// kept) if it is invalid. Public for tests.
 	bool reload();
+
+	// True when run() returned because of SIGUSR2: the launcher re-executes
+	// the binary in place, handing over the queue (see release_queue()).
+	[[nodiscard]] bool reexec_requested() const { return reexec_requested_; }
+	// Gives up the server queue descriptor after run(), e.g. to keep it
+	// open across execve().
+	[[nodiscard]] mqd_t release_queue() { return queue_.release(); }
 
 	[[nodiscard]] std::shared_ptr<const ServingContext> context() const;
 	[[nodiscard]] std::string status() const;
@@ -96,6 +104,7 @@ private:
 	MessageQueue queue_;
 	ServerStats stats_;
 	std::string last_reload_ = "none";
+	bool reexec_requested_ = false;
 	std::unique_ptr<Transfer> transfer_;
 	std::unique_ptr<WorkerPool> pool_;
 	std::unique_ptr<class RequestLoop> loop_;
