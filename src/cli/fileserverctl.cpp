@@ -19,6 +19,7 @@
 #include "client/atomic-file.h"
 #include "client/client.h"
 #include "client/signal-cleanup.h"
+#include "util/mqueue.h"
 
 using namespace fileserver;
 using nlohmann::json;
@@ -65,8 +66,8 @@ double parse_seconds(const char *arg)
 {
 	char *end = nullptr;
 	double v = std::strtod(arg, &end);
-	if (!end || *end != '\0' || end == arg || !(v > 0) || v > 86400)
-		throw UsageError{std::string("--timeout: expected seconds (0 < N <= 86400), got '") + arg + "'"};
+	if (!end || *end != '\0' || end == arg || !(v >= 0.001) || v > 86400)
+		throw UsageError{std::string("--timeout: expected seconds (0.001 to 86400), got '") + arg + "'"};
 	return v;
 }
 
@@ -272,6 +273,7 @@ int run(int argc, char **argv)
 
 	// The command's own options and operands, in any order.
 	std::string output;
+	bool has_get_options = false;
 	std::uint64_t offset = 0, length = protocol::kToEnd;
 	std::vector<std::string> operands;
 	static const struct option get_opts[] = {
@@ -286,9 +288,20 @@ int run(int argc, char **argv)
 	optind = 0;
 	while ((c = getopt_long(sub_argc, sub_argv, ":o:j", get_opts, nullptr)) != -1) {
 		switch (c) {
-		case 'o': output = optarg; break;
-		case 'O': offset = parse_u64("--offset", optarg); break;
-		case 'L': length = parse_u64("--length", optarg); break;
+		case 'o':
+			output = optarg;
+			has_get_options = true;
+			if (output.empty())
+				throw UsageError{"-o: empty file name"};
+			break;
+		case 'O':
+			offset = parse_u64("--offset", optarg);
+			has_get_options = true;
+			break;
+		case 'L':
+			length = parse_u64("--length", optarg);
+			has_get_options = true;
+			break;
 		case 'j': as_json = true; break;
 		case ':': throw UsageError{std::string("option '") + sub_argv[optind - 1] + "' needs an argument"};
 		default: throw UsageError{std::string("unknown option '") + sub_argv[optind - 1] + "'"};
@@ -296,9 +309,12 @@ int run(int argc, char **argv)
 	}
 	for (int i = optind; i < sub_argc; i++)
 		operands.emplace_back(sub_argv[i]);
-	bool has_get_options = !output.empty() || offset != 0 || length != protocol::kToEnd;
 	if (cmd != "get" && has_get_options)
 		throw UsageError{"-o, --offset and --length apply to 'get' only"};
+
+	if (!is_valid_queue_name(opts.queue))
+		throw UsageError{"'" + opts.queue +
+				 "' is not a queue name (a '/' followed by 1 to 255 characters, no other '/')"};
 
 	install_cleanup_handlers();
 	Client client(opts);

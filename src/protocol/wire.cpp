@@ -117,8 +117,6 @@ Status decode_request(std::span<const std::uint8_t> msg, Request &out)
 	std::size_t plen = get<std::uint16_t>(p, 50);
 	if (msg.size() != kRequestHeaderSize + qlen + plen)
 		return Status::BadLength;
-	if (plen > kMaxPathSize)
-		return Status::PathTooLong;
 	std::string_view qname(reinterpret_cast<const char *>(p + kRequestHeaderSize), qlen);
 	if (!is_valid_queue_name(qname))
 		return Status::BadQueueName;
@@ -129,6 +127,9 @@ Status decode_request(std::span<const std::uint8_t> msg, Request &out)
 	out.offset = get<std::uint64_t>(p, 32);
 	out.length = get<std::uint64_t>(p, 40);
 	out.reply_queue.assign(qname);
+	// Everything but the path is valid: the server can still say why.
+	if (plen > kMaxPathSize)
+		return Status::PathTooLong;
 	// Embedded NULs are kept: the path resolver refuses them with a reply.
 	out.path.assign(reinterpret_cast<const char *>(p + kRequestHeaderSize + qlen), plen);
 	return Status::Ok;

@@ -124,6 +124,8 @@ std::string_view to_string(Op op);
 
 // Requests. encode_request returns an empty vector if a field is out of bounds.
 std::vector<std::uint8_t> encode_request(const Request &req);
+// On PathTooLong every field but the path is filled in and valid, so that
+// the request can be answered with an error.
 Status decode_request(std::span<const std::uint8_t> msg, Request &out);
 
 // Replies: a header and a payload. encode_reply writes into @out (which must

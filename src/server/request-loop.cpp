@@ -160,32 +160,52 @@ void RequestLoop::dispatch(std::span<const std::uint8_t> msg)
 	Job job;
 	job.received_usec = monotonic_usec();
 	auto status = protocol::decode_request(msg, job.request);
-	if (status != protocol::Status::Ok) {
-		// No trustworthy reply queue to answer on: count, and log at most once a second.
-		std::uint64_t dropped = stats_.dropped.fetch_add(1) + 1;
-		std::uint64_t last = last_drop_log_usec_.load();
-		if (job.received_usec - last >= 1000000 &&
-		    last_drop_log_usec_.compare_exchange_strong(last, job.received_usec))
-			spdlog::warn("Dropped a malformed request ({} bytes: {}); {} dropped so far",
-				     msg.size(), protocol::to_string(status), dropped);
-		return;
-	}
-	job.context = context_();
-	if (pool_.try_submit(std::move(job)))
-		return;
-	// Not taken: the job is intact.
 	const protocol::Request &req = job.request;
-	std::string why = "server busy: all " + std::to_string(pool_.size()) + " workers and the backlog are in use";
-	reply_busy(req, why);
 	RequestRecord rec;
 	rec.op = req.op;
 	rec.path = req.path;
 	rec.reply_queue = req.reply_queue;
+	if (status == protocol::Status::PathTooLong) {
+		rec.outcome = Outcome::Refused;
+		rec.error = ENAMETOOLONG;
+		rec.detail = "path too long";
+		rec.path = "";
+		reply_error_now(req, ENAMETOOLONG, "path too long");
+		stats_.failed.fetch_add(1);
+		log_request(rec);
+		return;
+	}
+	if (status != protocol::Status::Ok) {
+		log_dropped(msg.size(), protocol::to_string(status), job.received_usec);
+		return;
+	}
+	job.context = context_();
+	if (req.reply_queue == job.context->config.queue) {
+		// Replies into our own request queue would come back as requests.
+		log_dropped(msg.size(), "names the server queue as its reply queue", job.received_usec);
+		return;
+	}
+	if (pool_.try_submit(std::move(job)))
+		return;
+	// Not taken: the job, and so req, is intact.
+	std::string why = "server busy: all " + std::to_string(pool_.size()) +
+			  " workers and the backlog are in use";
+	reply_error_now(req, EBUSY, why);
 	rec.outcome = Outcome::Busy;
 	rec.error = EBUSY;
 	rec.detail = why;
 	stats_.failed.fetch_add(1);
 	log_request(rec);
+}
+
+void RequestLoop::log_dropped(std::size_t size, std::string_view why, std::uint64_t now_usec)
+{
+	// No trustworthy reply queue to answer on: count, and log at most once a second.
+	std::uint64_t dropped = stats_.dropped.fetch_add(1) + 1;
+	std::uint64_t last = last_drop_log_usec_.load();
+	if (now_usec - last >= 1000000 && last_drop_log_usec_.compare_exchange_strong(last, now_usec))
+		spdlog::warn("Dropped a malformed request ({} bytes: {}); {} dropped so far", size, why,
+			     dropped);
 }
 
 } // namespace fileserver

@@ -46,6 +46,7 @@ public:
 	bool check();
 
 	[[nodiscard]] bool registered() const { return registered_.load(); }
+	[[nodiscard]] bool stopped() const { return stopping_.load(); }
 	// Readable when the loop wants its owner's attention (registration lost).
 	[[nodiscard]] int wake_fd() const { return wake_.get(); }
 	void clear_wake();
@@ -56,6 +57,7 @@ private:
 	static void on_notify(union sigval);
 	int arm();
 	void dispatch(std::span<const std::uint8_t> msg);
+	void log_dropped(std::size_t size, std::string_view why, std::uint64_t now_usec);
 
 	const MessageQueue &queue_;
 	WorkerPool &pool_;

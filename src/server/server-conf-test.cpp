@@ -84,8 +84,7 @@ struct TempDir {
 
 } // namespace
 
-TEST_SUITE("server-conf")
-{
+TEST_SUITE_BEGIN("server-conf");
 
 TEST_CASE("defaults")
 {
@@ -109,15 +108,9 @@ TEST_CASE("defaults")
 TEST_CASE("every key is parsed")
 {
 	json file = {
-		{"root", "/srv/data"},
-		{"queue", "/fs-test"},
-		{"workers", 16},
-		{"backlog", 200},
-		{"log_level", "debug"},
-		{"send_timeout_ms", 250},
-		{"shutdown_timeout_ms", 0},
-		{"queue_max_messages", 32},
-		{"queue_message_size", 65536},
+		{"root", "/srv/data"},      {"queue", "/fs-test"},      {"workers", 16},
+		{"backlog", 200},           {"log_level", "debug"},     {"send_timeout_ms", 250},
+		{"shutdown_timeout_ms", 0}, {"queue_max_messages", 32}, {"queue_message_size", 65536},
 	};
 	Config c = make_config(file, nullptr);
 	CHECK(c.root == "/srv/data");
@@ -219,7 +212,11 @@ TEST_CASE("an unknown key is refused, naming the key")
 
 TEST_CASE("a wrong type is refused, naming the key")
 {
-	const char *numeric[] = {"workers", "backlog", "send_timeout_ms", "shutdown_timeout_ms", "queue_max_messages",
+	const char *numeric[] = {"workers",
+				 "backlog",
+				 "send_timeout_ms",
+				 "shutdown_timeout_ms",
+				 "queue_max_messages",
 				 "queue_message_size"};
 	for (const char *key : numeric) {
 		CAPTURE(key);
@@ -273,9 +270,9 @@ TEST_CASE("out-of-range numbers are refused, naming the key")
 
 TEST_CASE("invalid queue names are refused")
 {
-	for (const std::string &name : {std::string(""), std::string("fileserver"), std::string("/"),
-					std::string("/file/server"), std::string("/fileserver/"),
-					std::string("/file\0server", 12), "/" + std::string(256, 'q')}) {
+	for (const std::string &name :
+	     {std::string(""), std::string("fileserver"), std::string("/"), std::string("/file/server"),
+	      std::string("/fileserver/"), std::string("/file\0server", 12), "/" + std::string(256, 'q')}) {
 		CAPTURE(name);
 		check_refused(json{{"queue", name}}, "queue");
 	}
@@ -299,7 +296,8 @@ TEST_CASE("an unknown log level is refused")
 
 TEST_CASE("the top level must be an object")
 {
-	for (const json &bad : {json::array(), json::array({json{{"workers", 4}}}), json("text"), json(4), json(true)}) {
+	for (const json &bad :
+	     {json::array(), json::array({json{{"workers", 4}}}), json("text"), json(4), json(true)}) {
 		CAPTURE(bad.dump());
 		std::string msg = config_error([&] { make_config(bad, nullptr); });
 		CHECK(contains(msg, "object"));
@@ -325,7 +323,8 @@ TEST_CASE("parse_config_text")
 	CHECK(j.at("workers") == 3);
 	CHECK(j.at("root") == "/x");
 
-	for (std::string_view bad : {"", "{", "{\"workers\": 4,}", "{workers: 4}", "{\"a\": 1} trailing", "nul"}) {
+	for (std::string_view bad :
+	     {"", "{", "{\"workers\": 4,}", "{workers: 4}", "{\"a\": 1} trailing", "nul"}) {
 		CAPTURE(bad);
 		std::string msg = config_error([&] { parse_config_text(bad, "my-origin.json"); });
 		CHECK(contains(msg, "my-origin.json"));
@@ -433,9 +432,11 @@ TEST_CASE("restart_only_changes lists exactly the changed restart-only keys")
 		b.queue_max_messages = 1;
 		b.queue_message_size = 9000;
 		b.log_level = "off";
-		CHECK(restart_only_changes(a, b) == "queue, workers, backlog, queue_max_messages, queue_message_size");
-		CHECK(restart_only_changes(b, a) == "queue, workers, backlog, queue_max_messages, queue_message_size");
+		CHECK(restart_only_changes(a, b) ==
+		      "queue, workers, backlog, queue_max_messages, queue_message_size");
+		CHECK(restart_only_changes(b, a) ==
+		      "queue, workers, backlog, queue_max_messages, queue_message_size");
 	}
 }
 
-} // TEST_SUITE
+TEST_SUITE_END();

@@ -2,11 +2,13 @@
 #include "server.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 
 #include <spdlog/spdlog.h>
@@ -14,6 +16,7 @@
 #include "protocol/wire.h"
 #include "server/request-loop.h"
 #include "util/errno-util.h"
+#include "util/openat2.h"
 #include "util/signal-pipe.h"
 #include "util/time-util.h"
 
@@ -47,6 +50,15 @@ UniqueFD open_root(const std::string &root)
 		throw StartupError(kExitNotConfigured,
 				   "cannot open root directory " + root + ": " + errno_string(err));
 	}
+	// Every path is resolved with openat2(); a seccomp filter may hide it
+	// (systemd's RestrictSUIDSGID= does). Fail now, not on each request.
+	int probe = openat2_fd(fd.get(), ".", O_PATH | O_CLOEXEC, 0, RESOLVE_BENEATH);
+	if (probe < 0)
+		throw StartupError(kExitFailure, "openat2() on the root directory failed: " + errno_string(probe) +
+							 (probe == -ENOSYS ? " (blocked by a seccomp filter such as "
+									     "systemd's RestrictSUIDSGID=?)"
+									   : ""));
+	close(probe);
 	return fd;
 }
 
@@ -185,15 +197,38 @@ bool Server::reload()
 	return true;
 }
 
+bool Server::alive()
+{
+	// Alive: the dispatcher drained or had nothing to drain, and the workers
+	// made progress (a job or a chunk) within their send timeout, or had
+	// nothing to do.
+	std::uint64_t beat = loop_->heartbeat();
+	std::uint64_t progress = pool_->completed() + stats_.bytes.load();
+	std::uint64_t now = monotonic_usec();
+	struct mq_attr attr = {};
+	queue_.attributes(attr);
+	bool dispatcher_alive = beat != watch_.beat || attr.mq_curmsgs == 0 || loop_->stopped();
+	if (progress != watch_.progress || pool_->busy() == 0)
+		watch_.progress_usec = now;
+	auto patience = std::chrono::duration_cast<std::chrono::microseconds>(
+		context()->config.send_timeout + std::chrono::seconds(5));
+	bool workers_alive = now - watch_.progress_usec < static_cast<std::uint64_t>(patience.count());
+	watch_.beat = beat;
+	watch_.progress = progress;
+	return dispatcher_alive && workers_alive;
+}
+
 int Server::run(SignalPipe &signals, Lifecycle &lifecycle)
 {
 	loop_->start();
 	auto ctx = context();
 	spdlog::info("Serving {} on queue {} with {} workers", ctx->config.root, ctx->config.queue,
 		     pool_->size());
+	// READY=1 should find a STATUS= already in place.
+	watch_.progress_usec = monotonic_usec();
+	lifecycle.tick(status(), true);
 	lifecycle.ready();
 
-	std::uint64_t last_beat = 0, last_progress = 0, last_progress_usec = monotonic_usec();
 	bool stop = false;
 	while (!stop) {
 		struct pollfd fds[3] = {
@@ -216,7 +251,8 @@ int Server::run(SignalPipe &signals, Lifecycle &lifecycle)
 			} else if (sig == SIGTERM || sig == SIGINT) {
 				spdlog::info("Received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 				stop = true;
-			} else if (sig == SIGUSR2) {
+				reexec_requested_ = false; // a stop wins over a re-exec
+			} else if (sig == SIGUSR2 && !stop) {
 				spdlog::info("Received SIGUSR2, re-executing after transfers in flight finish");
 				reexec_requested_ = true;
 				stop = true;
@@ -227,35 +263,36 @@ int Server::run(SignalPipe &signals, Lifecycle &lifecycle)
 		if (n == 3 && (fds[2].revents & POLLIN))
 			loop_->drain();
 		loop_->check();
-
-		// Alive: the dispatcher drained or had nothing to drain, and the
-		// workers made progress (a job or a chunk) within their send timeout,
-		// or had nothing to do.
-		std::uint64_t beat = loop_->heartbeat();
-		std::uint64_t progress = pool_->completed() + stats_.bytes.load();
-		std::uint64_t now = monotonic_usec();
-		struct mq_attr attr = {};
-		queue_.attributes(attr);
-		bool dispatcher_alive = beat != last_beat || attr.mq_curmsgs == 0;
-		if (progress != last_progress || pool_->busy() == 0)
-			last_progress_usec = now;
-		auto patience = context()->config.send_timeout + std::chrono::seconds(5);
-		bool workers_alive = now - last_progress_usec <
-				     static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(patience).count());
-		last_beat = beat;
-		last_progress = progress;
-		lifecycle.tick(status(), dispatcher_alive && workers_alive);
+		lifecycle.tick(status(), alive());
 	}
 
 	lifecycle.stopping();
 	loop_->stop();
+	pool_->stop_accepting();
 	auto grace = context()->config.shutdown_timeout;
 	std::size_t in_flight = pool_->busy() + pool_->waiting();
 	if (in_flight)
 		spdlog::info("Waiting up to {} ms for {} request(s) in flight", grace.count(), in_flight);
-	std::size_t unfinished = pool_->shutdown(grace);
-	if (unfinished)
-		spdlog::warn("Shutdown timeout: {} request(s) were cut off", unfinished);
+	// Keep telling the supervisor we live (watchdog) while transfers drain.
+	auto deadline = std::chrono::steady_clock::now() + grace;
+	for (;;) {
+		auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+										   std::chrono::steady_clock::now());
+		if (pool_->wait_idle(std::clamp(left, std::chrono::milliseconds(0), lifecycle.tick_interval())))
+			break;
+		if (left.count() <= 0) {
+			std::size_t unfinished = pool_->abort();
+			spdlog::warn("Shutdown timeout: cutting off {} request(s)", unfinished);
+			break;
+		}
+		lifecycle.tick(status(), alive());
+	}
+	// Aborted transfers stop within one send slice; a worker stuck in a
+	// system call that never returns must not hold the exit forever.
+	if (!pool_->join(std::chrono::seconds(5))) {
+		spdlog::critical("Workers are stuck in system calls; exiting without them");
+		std::_Exit(kExitFailure);
+	}
 	spdlog::info("Stopped after serving {} request(s) ({} failed, {} bytes)", stats_.served.load(),
 		     stats_.failed.load(), stats_.bytes.load());
 	return kExitSuccess;

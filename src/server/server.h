@@ -98,6 +98,8 @@ public:
 	[[nodiscard]] const ServerStats &stats() const { return stats_; }
 
 private:
+	bool alive();
+
 	ConfigLoader loader_;
 	mutable std::mutex context_lock_;
 	std::shared_ptr<const ServingContext> context_;
@@ -105,6 +107,11 @@ private:
 	ServerStats stats_;
 	std::string last_reload_ = "none";
 	bool reexec_requested_ = false;
+	struct {
+		std::uint64_t beat = 0;
+		std::uint64_t progress = 0;
+		std::uint64_t progress_usec = 0;
+	} watch_; // what alive() saw last
 	std::unique_ptr<Transfer> transfer_;
 	std::unique_ptr<WorkerPool> pool_;
 	std::unique_ptr<class RequestLoop> loop_;

@@ -28,8 +28,8 @@ class ReplyStream
 {
 public:
 	ReplyStream(MessageQueue &mq, const Request &req, std::size_t message_size,
-		    std::chrono::milliseconds timeout)
-		: mq_(mq), timeout_(timeout), buf_(message_size)
+		    std::chrono::milliseconds timeout, const WorkerPool &pool)
+		: mq_(mq), timeout_(timeout), pool_(pool), buf_(message_size)
 	{
 		hdr_.request_id = req.id;
 		hdr_.nonce = req.nonce;
@@ -66,16 +66,32 @@ public:
 	}
 
 private:
+	// Waits for room in slices, so that a shutdown that gave up waiting
+	// (pool aborting) frees the worker at once instead of after the whole
+	// send timeout. Returns -ESHUTDOWN then.
 	int push(std::size_t n)
 	{
-		int r = mq_.send(std::span(buf_).first(n), timeout_);
-		if (r == 0)
-			hdr_.seq++;
-		return r;
+		constexpr std::chrono::milliseconds kSlice{100};
+		auto msg = std::span(buf_).first(n);
+		auto left = timeout_;
+		for (;;) {
+			auto wait = std::min(left, kSlice);
+			int r = mq_.send(msg, wait);
+			if (r == 0) {
+				hdr_.seq++;
+				return 0;
+			}
+			left -= wait;
+			if (r != -ETIMEDOUT || left.count() <= 0)
+				return r;
+			if (pool_.aborting())
+				return -ESHUTDOWN;
+		}
 	}
 
 	MessageQueue &mq_;
 	std::chrono::milliseconds timeout_;
+	const WorkerPool &pool_;
 	std::vector<std::uint8_t> buf_;
 	ReplyHeader hdr_;
 };
@@ -123,8 +139,12 @@ Result client_lost(int err)
 	Result r;
 	r.outcome = Outcome::Aborted;
 	r.error = -err;
-	r.detail = err == -ETIMEDOUT ? "client stopped reading (send timed out)"
-				     : "cannot send to client: " + errno_string(err);
+	if (err == -ETIMEDOUT)
+		r.detail = "client stopped reading (send timed out)";
+	else if (err == -ESHUTDOWN)
+		r.detail = "cut off by the shutdown timeout";
+	else
+		r.detail = "cannot send to client: " + errno_string(err);
 	return r;
 }
 
@@ -331,10 +351,16 @@ void Transfer::serve(Job &job)
 	} else if (attr.mq_msgsize < static_cast<long>(kMinReplyMessageSize)) {
 		rec.client_uid = st.st_uid;
 		res.outcome = Outcome::Refused;
-		res.detail = "reply queue messages too small (" + std::to_string(attr.mq_msgsize) + " bytes)";
+		res.detail = "reply queue messages too small (" + std::to_string(attr.mq_msgsize) +
+			     " bytes, at least " + std::to_string(kMinReplyMessageSize) + " needed)";
+		// Tell the client if even that fits.
+		ReplyStream out(mq, req, static_cast<std::size_t>(attr.mq_msgsize), ctx.config.send_timeout,
+				pool_);
+		out.send_error(EMSGSIZE, res.detail.substr(0, out.max_payload() - kErrorFixedSize));
 	} else {
 		rec.client_uid = st.st_uid;
-		ReplyStream out(mq, req, static_cast<std::size_t>(attr.mq_msgsize), ctx.config.send_timeout);
+		ReplyStream out(mq, req, static_cast<std::size_t>(attr.mq_msgsize), ctx.config.send_timeout,
+				pool_);
 		if (st.st_mode & (S_IRGRP | S_IROTH)) {
 			// Anyone else who can read the queue could read the file.
 			res = refuse(out, -EACCES, "reply queue is readable by group or others");
@@ -360,7 +386,7 @@ void Transfer::serve(Job &job)
 	log_request(rec);
 }
 
-void reply_busy(const Request &req, const std::string &why)
+void reply_error_now(const Request &req, int code, const std::string &why)
 {
 	MessageQueue mq;
 	if (MessageQueue::open(req.reply_queue, O_WRONLY | O_NONBLOCK, mq) < 0)
@@ -369,7 +395,7 @@ void reply_busy(const Request &req, const std::string &why)
 	hdr.type = ReplyType::Error;
 	hdr.request_id = req.id;
 	hdr.nonce = req.nonce;
-	auto payload = encode_error({EBUSY, why});
+	auto payload = encode_error({static_cast<std::uint32_t>(code), why});
 	std::vector<std::uint8_t> buf(kReplyHeaderSize + payload.size());
 	std::size_t n = encode_reply(hdr, payload, buf);
 	(void)mq.try_send(std::span(buf).first(n));

@@ -38,8 +38,8 @@ private:
 	ServerStats &stats_;
 };
 
-// Tells a client the server is busy without waiting: the dispatcher must
-// never block on a client's queue.
-void reply_busy(const protocol::Request &request, const std::string &why);
+// Answers a request with an error without waiting (busy, refused before
+// dispatch): the dispatcher must never block on a client's queue.
+void reply_error_now(const protocol::Request &request, int code, const std::string &why);
 
 } // namespace fileserver

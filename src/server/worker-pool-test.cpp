@@ -98,18 +98,17 @@ std::size_t wait_until_stopping(WorkerPool &pool)
 
 } // namespace
 
-TEST_SUITE("worker-pool")
-{
+TEST_SUITE_BEGIN("worker-pool");
 
 TEST_CASE("every submitted job runs exactly once")
 {
 	constexpr std::size_t kJobs = 500;
 	std::vector<std::atomic<int>> runs(kJobs);
 	std::atomic<int> bad_job{0};
-	std::size_t refused = 0;
 	{
 		WorkerPool pool(3, 16, [&](Job &job) {
-			if (job.context != nullptr || job.request.op != protocol::Op::Ping || job.received_usec >= kJobs)
+			if (job.context != nullptr || job.request.op != protocol::Op::Ping ||
+			    job.received_usec >= kJobs)
 				bad_job++;
 			else
 				runs[job.received_usec]++;
@@ -121,7 +120,6 @@ TEST_CASE("every submitted job runs exactly once")
 			Job job = make_job(i);
 			while (!pool.try_submit(std::move(job))) {
 				REQUIRE(job.received_usec == i);
-				refused++;
 				std::this_thread::yield();
 			}
 		}
@@ -136,7 +134,6 @@ TEST_CASE("every submitted job runs exactly once")
 	for (auto &r : runs)
 		once += r == 1;
 	CHECK(once == kJobs);
-	MESSAGE("resubmissions after a full backlog: " << refused);
 }
 
 TEST_CASE("workers run jobs in parallel")
@@ -331,4 +328,4 @@ TEST_CASE("the destructor stops an idle pool")
 	CHECK(ran == 4);
 }
 
-} // TEST_SUITE
+TEST_SUITE_END();

@@ -9,8 +9,14 @@ WorkerPool::WorkerPool(unsigned workers, std::size_t backlog, Handler handler)
 	: handler_(std::move(handler)), backlog_(backlog)
 {
 	threads_.reserve(workers);
+	running_threads_ = workers;
 	for (unsigned i = 0; i < workers; i++)
-		threads_.emplace_back([this] { run(); });
+		threads_.emplace_back([this] {
+			run();
+			std::lock_guard guard(lock_);
+			running_threads_--;
+			idle_.notify_all();
+		});
 }
 
 WorkerPool::~WorkerPool()
@@ -54,22 +60,47 @@ void WorkerPool::run()
 
 std::size_t WorkerPool::shutdown(std::chrono::milliseconds timeout)
 {
-	std::size_t unfinished = 0;
+	stop_accepting();
+	std::size_t unfinished = wait_idle(timeout) ? 0 : abort();
+	join(std::chrono::milliseconds::max());
+	return unfinished;
+}
+
+void WorkerPool::stop_accepting()
+{
+	{
+		std::lock_guard guard(lock_);
+		stopping_ = true;
+	}
+	wake_.notify_all();
+}
+
+bool WorkerPool::wait_idle(std::chrono::milliseconds timeout)
+{
+	std::unique_lock guard(lock_);
+	return idle_.wait_for(guard, timeout, [this] { return jobs_.empty() && busy_ == 0; });
+}
+
+std::size_t WorkerPool::abort()
+{
+	std::lock_guard guard(lock_);
+	aborting_.store(true);
+	return jobs_.size() + busy_;
+}
+
+bool WorkerPool::join(std::chrono::milliseconds timeout)
+{
 	{
 		std::unique_lock guard(lock_);
-		if (threads_.empty())
-			return 0;
-		stopping_ = true;
-		wake_.notify_all();
-		if (!idle_.wait_for(guard, timeout, [this] { return jobs_.empty() && busy_ == 0; })) {
-			unfinished = jobs_.size() + busy_;
-			aborting_.store(true);
-		}
+		if (timeout == std::chrono::milliseconds::max())
+			idle_.wait(guard, [this] { return running_threads_ == 0; });
+		else if (!idle_.wait_for(guard, timeout, [this] { return running_threads_ == 0; }))
+			return false;
 	}
 	for (auto &t : threads_)
 		t.join();
 	threads_.clear();
-	return unfinished;
+	return true;
 }
 
 unsigned WorkerPool::busy() const

@@ -43,6 +43,18 @@ public:
 	// Returns the number of jobs still unfinished when the timeout struck.
 	std::size_t shutdown(std::chrono::milliseconds timeout);
 
+	// The steps of shutdown(), for a caller that must keep doing something
+	// (watchdog pings) while it waits:
+	void stop_accepting();
+	// True once nothing is queued or running; waits up to @timeout.
+	bool wait_idle(std::chrono::milliseconds timeout);
+	// Raises aborting(); returns the number of jobs unfinished.
+	std::size_t abort();
+	// Joins the workers if they all finish within @timeout; false if some
+	// are stuck (in a system call that does not return), which are then
+	// left running: the process must exit without destroying the pool.
+	bool join(std::chrono::milliseconds timeout);
+
 	// True once shutdown gave up waiting: transfers stop at the next chunk.
 	[[nodiscard]] bool aborting() const { return aborting_.load(std::memory_order_relaxed); }
 
@@ -60,6 +72,7 @@ private:
 	mutable std::mutex lock_;
 	std::condition_variable wake_;
 	std::condition_variable idle_;
+	unsigned running_threads_ = 0; // workers whose run() has not returned
 	std::deque<Job> jobs_;
 	unsigned busy_ = 0;
 	bool stopping_ = false;

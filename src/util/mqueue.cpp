@@ -109,10 +109,17 @@ long MessageQueue::receive(std::span<std::uint8_t> buf, std::chrono::millisecond
 
 long MessageQueue::try_receive(std::span<std::uint8_t> buf) const
 {
+	// A deadline in the past makes this non-blocking whatever the
+	// descriptor's O_NONBLOCK: a queue passed by systemd may lack it, and
+	// its flags are shared with PID 1, so they are not ours to change.
+	static const struct timespec kPast = {0, 0};
 	for (;;) {
-		ssize_t n = mq_receive(mqd_, reinterpret_cast<char *>(buf.data()), buf.size(), nullptr);
+		ssize_t n = mq_timedreceive(mqd_, reinterpret_cast<char *>(buf.data()), buf.size(), nullptr,
+					    &kPast);
 		if (n >= 0)
 			return n;
+		if (errno == ETIMEDOUT)
+			return -EAGAIN;
 		if (errno != EINTR)
 			return -errno;
 	}

@@ -61,7 +61,7 @@ public:
 	int try_send(std::span<const std::uint8_t> msg, unsigned priority = 0) const;
 	// Receives into @buf (at least mq_msgsize bytes); returns the length or -errno.
 	long receive(std::span<std::uint8_t> buf, std::chrono::milliseconds timeout) const;
-	// Receives on an O_NONBLOCK descriptor: -EAGAIN when empty.
+	// Receives without waiting, on any descriptor: -EAGAIN when empty.
 	long try_receive(std::span<std::uint8_t> buf) const;
 
 private:

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "launcher/daemonize.h"
+
+using namespace fileserver;
+using namespace std::chrono_literals;
+
+namespace {
+
+bool contains(const std::string &haystack, std::string_view needle)
+{
+	return haystack.find(needle) != std::string::npos;
+}
+
+// Runs @fn in a child process; returns its exit status (fn's result).
+template<typename Fn>
+int in_child(Fn &&fn)
+{
+	pid_t pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0)
+		_exit(fn());
+	int st = 0;
+	REQUIRE(waitpid(pid, &st, 0) == pid);
+	REQUIRE(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+int g_calls = 0;
+std::vector<int> g_fork_results; // >= 0: a PID; < 0: -errno
+
+pid_t fake_fork()
+{
+	int r = g_fork_results.at(static_cast<std::size_t>(g_calls++));
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return r;
+}
+
+// A child that plays the intermediate process and the daemon at once:
+// writes @records to the status pipe, then exits with @status.
+LaunchOutcome launch_with(const std::string &records, int status, std::chrono::seconds timeout = 10s,
+			  bool hang = false)
+{
+	int fds[2];
+	REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
+	UniqueFD rd(fds[0]), wr(fds[1]);
+	pid_t pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		rd.reset();
+		[[maybe_unused]] ssize_t n = write(wr.get(), records.data(), records.size());
+		if (hang)
+			pause();
+		_exit(status);
+	}
+	wr.reset();
+	return wait_for_daemon(std::move(rd), pid, timeout);
+}
+
+} // namespace
+
+TEST_CASE("the environment keeps the locale and TZ, and gets a safe PATH")
+{
+	std::vector<std::string> in = {
+		"LANG=C.UTF-8", "LC_ALL=C", "LC_TIME=en_GB", "TZ=UTC", "PATH=/tmp/evil:/usr/bin",
+		"LD_PRELOAD=/tmp/x.so", "LD_LIBRARY_PATH=/tmp", "HOME=/root", "IFS=x", "NOTIFY_SOCKET=/run/x",
+		"LISTEN_FDS=1", "LISTEN_PID=1", "JOURNAL_STREAM=1:2", "FILESERVER_REEXEC_QUEUE_FD=3",
+		"=odd", "NOEQUALS", "LANGX=1",
+	};
+	std::vector<char *> envp;
+	for (auto &s : in)
+		envp.push_back(s.data());
+	envp.push_back(nullptr);
+	std::vector<std::string> out = filter_environment(envp.data());
+	CHECK(out == std::vector<std::string>{"LANG=C.UTF-8", "LC_ALL=C", "LC_TIME=en_GB", "TZ=UTC",
+					      std::string("PATH=") + kSafePath});
+	CHECK(filter_environment(nullptr) == std::vector<std::string>{std::string("PATH=") + kSafePath});
+	// Filtering is idempotent: a re-executed launcher does not loop.
+	std::vector<char *> again;
+	for (auto &s : out)
+		again.push_back(s.data());
+	again.push_back(nullptr);
+	CHECK(filter_environment(again.data()) == out);
+}
+
+TEST_CASE("fork is retried on EAGAIN and ENOMEM only, a bounded number of times")
+{
+	g_calls = 0;
+	g_fork_results = {-EAGAIN, -ENOMEM, 4242};
+	CHECK(fork_retrying(fake_fork, 5, 0ms) == 4242);
+	CHECK(g_calls == 3);
+
+	g_calls = 0;
+	g_fork_results = {0};
+	CHECK(fork_retrying(fake_fork, 5, 0ms) == 0);
+
+	g_calls = 0;
+	g_fork_results = {-EAGAIN, -EPERM, 1};
+	try {
+		fork_retrying(fake_fork, 5, 0ms);
+		FAIL("no exception");
+	} catch (const std::system_error &e) {
+		CHECK(e.code().value() == EPERM);
+		CHECK(contains(e.what(), "cannot fork"));
+	}
+	CHECK(g_calls == 2);
+
+	g_calls = 0;
+	g_fork_results = {-EAGAIN, -EAGAIN, -EAGAIN, -EAGAIN};
+	try {
+		fork_retrying(fake_fork, 3, 0ms);
+		FAIL("no exception");
+	} catch (const std::system_error &e) {
+		CHECK(e.code().value() == EAGAIN);
+		CHECK(contains(e.what(), "3 attempts"));
+	}
+	CHECK(g_calls == 3);
+}
+
+TEST_CASE("the launching process reports what the daemon says")
+{
+	LaunchOutcome ok = launch_with("pid 1\nready\n", 0);
+	CHECK(ok.exit_code == 0);
+	CHECK(ok.message.empty());
+
+	LaunchOutcome bad =
+		launch_with("pid 1\nerror 6\nconfiguration error: \"workers\": bad\nsecond line", 6);
+	CHECK(bad.exit_code == 6);
+	CHECK(bad.message == "configuration error: \"workers\": bad\nsecond line");
+
+	LaunchOutcome early = launch_with("error 1\ncannot fork", 1);
+	CHECK(early.exit_code == 1);
+	CHECK(early.message == "cannot fork");
+
+	LaunchOutcome silent = launch_with("pid 77\n", 0);
+	CHECK(silent.exit_code == 1);
+	CHECK(contains(silent.message, "(pid 77) exited during start-up without reporting why"));
+
+	LaunchOutcome crashed = launch_with("", 3);
+	CHECK(crashed.exit_code == 1);
+	CHECK(contains(crashed.message, "exit status 3"));
+}
+
+TEST_CASE("the launching process gives up after its timeout")
+{
+	LaunchOutcome slow = launch_with("", 0, 1s, true);
+	CHECK(slow.exit_code == 1);
+	CHECK(contains(slow.message, "did not finish starting within 1 s"));
+}
+
+TEST_CASE("StartupReport writes records and closes after the last one")
+{
+	int fds[2];
+	REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
+	UniqueFD rd(fds[0]);
+	StartupReport r{UniqueFD(fds[1])};
+	CHECK(r.active());
+	r.started();
+	r.failed(4, "no");
+	CHECK_FALSE(r.active());
+	r.ready(); // ignored once closed
+	std::string got(256, '\0');
+	ssize_t n = read(rd.get(), got.data(), got.size());
+	REQUIRE(n > 0);
+	got.resize(static_cast<std::size_t>(n));
+	CHECK(got == "pid " + std::to_string(getpid()) + "\nerror 4\nno");
+	char c;
+	CHECK(read(rd.get(), &c, 1) == 0); // EOF: the write end is closed
+}
+
+TEST_CASE("close_fds_except closes everything above 2 but what it keeps")
+{
+	int status = in_child([] {
+		int a = open("/dev/null", O_RDONLY);
+		int b = open("/dev/null", O_RDONLY);
+		int c = open("/dev/null", O_RDONLY);
+		int d = dup2(a, 200);
+		if (a < 3 || b < 3 || c < 3 || d != 200)
+			return 10;
+		int keep[] = {c, 1};
+		close_fds_except(keep);
+		if (fcntl(0, F_GETFD) < 0 || fcntl(1, F_GETFD) < 0 || fcntl(2, F_GETFD) < 0)
+			return 11;
+		if (fcntl(c, F_GETFD) < 0)
+			return 12;
+		if (fcntl(a, F_GETFD) >= 0 || fcntl(b, F_GETFD) >= 0 || fcntl(200, F_GETFD) >= 0)
+			return 13;
+		close_fds_except();
+		return fcntl(c, F_GETFD) < 0 ? 0 : 14;
+	});
+	CHECK(status == 0);
+}
+
+TEST_CASE("reset_signal_handlers puts every disposition back to the default")
+{
+	int status = in_child([] {
+		signal(SIGUSR1, SIG_IGN);
+		signal(SIGHUP, [](int) {});
+		signal(SIGRTMAX, SIG_IGN);
+		reset_signal_handlers();
+		for (int sig : {SIGUSR1, SIGHUP, SIGRTMAX}) {
+			struct sigaction sa;
+			if (sigaction(sig, nullptr, &sa) < 0 || sa.sa_handler != SIG_DFL)
+				return sig;
+		}
+		return 0;
+	});
+	CHECK(status == 0);
+}
+
+TEST_CASE("set_cloexec and take_fd_from_env")
+{
+	UniqueFD fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
+	REQUIRE(fd.valid());
+	CHECK(set_cloexec(fd.get(), false) == 0);
+	CHECK((fcntl(fd.get(), F_GETFD) & FD_CLOEXEC) == 0);
+	CHECK(set_cloexec(fd.get(), true) == 0);
+	CHECK((fcntl(fd.get(), F_GETFD) & FD_CLOEXEC) != 0);
+	CHECK(set_cloexec(-1, true) == -EBADF);
+
+	setenv("FSTEST_FD", std::to_string(fd.get()).c_str(), 1);
+	CHECK(take_fd_from_env("FSTEST_FD") == fd.get());
+	CHECK(getenv("FSTEST_FD") == nullptr);
+	CHECK(take_fd_from_env("FSTEST_FD") == -1);
+	for (const char *bad : {"x", "1", "99999", "3x", ""}) {
+		setenv("FSTEST_FD", bad, 1);
+		CHECK_THROWS_AS(take_fd_from_env("FSTEST_FD"), StartupError);
+	}
+}
+
+TEST_CASE("absolute_path")
+{
+	char *cwd = getcwd(nullptr, 0);
+	REQUIRE(cwd);
+	std::string here(cwd);
+	free(cwd);
+	CHECK(absolute_path("/a/b") == "/a/b");
+	CHECK(absolute_path("") == "");
+	CHECK(absolute_path("x.pid") == (here == "/" ? "/x.pid" : here + "/x.pid"));
+}
+
+TEST_CASE("executable_path names this test binary")
+{
+	std::string exe = executable_path();
+	CHECK_FALSE(exe.empty());
+	CHECK(exe[0] == '/');
+	CHECK(access(exe.c_str(), X_OK) == 0);
+}

@@ -1,0 +1,922 @@
+# SPDX-License-Identifier: MIT
+"""Shared harness for the fileserver integration tests (Python 3 stdlib only).
+
+Every test gets its own fileserverd with a unique queue name and a temporary
+root, and everything it starts is cleaned up: the daemon is stopped, its
+queue unlinked, client processes killed, leftover client reply queues
+removed and temporary directories deleted, even when the test fails.
+
+The binaries come from the environment: FILESERVERD and FILESERVERCTL
+(tests/meson.build sets them).
+"""
+
+import ctypes
+import errno
+import fcntl
+import glob
+import hashlib
+import json
+import os
+import secrets
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+import unittest
+
+sys.dont_write_bytecode = True
+
+FILESERVERD = os.environ.get("FILESERVERD", "")
+FILESERVERCTL = os.environ.get("FILESERVERCTL", "")
+
+REPLY_HEADER_SIZE = 48
+MiB = 1024 * 1024
+
+# Upper bounds only: nothing asserts how fast anything is.
+PROCESS_TIMEOUT = 60      # any single client or daemon invocation
+READY_TIMEOUT = 10        # daemon readiness (ping retried until then)
+STOP_TIMEOUT = 30         # daemon exit after SIGTERM
+
+# Exit codes of fileserverctl
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_NOT_FOUND = 3
+EXIT_REFUSED = 4
+EXIT_UNREACHABLE = 5
+EXIT_PROTOCOL = 6
+EXIT_BUSY = 7
+
+# Exit codes of fileserverd
+DEXIT_OK = 0
+DEXIT_FAILURE = 1
+DEXIT_USAGE = 2
+DEXIT_QUEUE_UNSAFE = 4
+DEXIT_BAD_CONFIG = 6
+
+
+def check_binaries():
+    for var, path in (("FILESERVERD", FILESERVERD), ("FILESERVERCTL", FILESERVERCTL)):
+        if not path or not os.access(path, os.X_OK):
+            raise RuntimeError(f"{var} must name the built binary (got {path!r})")
+
+
+# --------------------------------------------------------------------------
+# POSIX message queues
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class MqAttr(ctypes.Structure):
+    _fields_ = [("mq_flags", ctypes.c_long), ("mq_maxmsg", ctypes.c_long),
+                ("mq_msgsize", ctypes.c_long), ("mq_curmsgs", ctypes.c_long),
+                ("pad", ctypes.c_long * 4)]
+
+
+def _mq_func(name):
+    """A fresh function object (its own argtypes) for libc's @name."""
+    try:
+        return _libc[name]
+    except AttributeError:  # glibc < 2.34 keeps the mq_* calls in librt
+        return ctypes.CDLL("librt.so.1", use_errno=True)[name]
+
+
+_mq_open = _mq_func("mq_open")
+_mq_open.argtypes = [ctypes.c_char_p, ctypes.c_int]
+_mq_open.restype = ctypes.c_int
+_mq_open_attr = _mq_func("mq_open")  # the variadic form: name, oflag, mode, attr
+_mq_open_attr.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.POINTER(MqAttr)]
+_mq_open_attr.restype = ctypes.c_int
+_mq_getattr = _mq_func("mq_getattr")
+_mq_getattr.argtypes = [ctypes.c_int, ctypes.POINTER(MqAttr)]
+_mq_getattr.restype = ctypes.c_int
+
+
+def mq_attributes(name):
+    """(max messages, message size) of the existing queue @name."""
+    fd = _mq_open(name.encode(), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    if fd < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), name)
+    try:
+        attr = MqAttr()
+        if _mq_getattr(fd, ctypes.byref(attr)) < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err), name)
+        return attr.mq_maxmsg, attr.mq_msgsize
+    finally:
+        os.close(fd)
+
+
+_mq_unlink = _mq_func("mq_unlink")
+_mq_unlink.argtypes = [ctypes.c_char_p]
+_mq_unlink.restype = ctypes.c_int
+
+
+def mq_unlink(name):
+    """Unlinks queue @name ("/x"); True if it existed."""
+    if _mq_unlink(name.encode()) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err != errno.ENOENT:
+        raise OSError(err, os.strerror(err), name)
+    return False
+
+
+def _is_mqueue_mount(path):
+    try:
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                fields = line.split()
+                sep = fields.index("-")
+                if fields[4] == path and fields[sep + 1] == "mqueue":
+                    return True
+    except OSError:
+        pass
+    return False
+
+
+_mqueue_dir = None
+
+
+def mqueue_dir():
+    """A directory where the mqueue filesystem of our IPC namespace is mounted."""
+    global _mqueue_dir
+    if _mqueue_dir:
+        return _mqueue_dir
+    if _is_mqueue_mount("/dev/mqueue"):
+        _mqueue_dir = "/dev/mqueue"
+        return _mqueue_dir
+    os.makedirs("/dev/mqueue", exist_ok=True)
+    r = subprocess.run(["mount", "-t", "mqueue", "mqueue", "/dev/mqueue"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30)
+    if r.returncode == 0 and _is_mqueue_mount("/dev/mqueue"):
+        _mqueue_dir = "/dev/mqueue"
+        return _mqueue_dir
+    # A private mount point works as well for looking at queues.
+    d = tempfile.mkdtemp(prefix="fstest-mqueue-")
+    r = subprocess.run(["mount", "-t", "mqueue", "mqueue", d],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30)
+    if r.returncode != 0:
+        os.rmdir(d)
+        raise RuntimeError("cannot mount the mqueue filesystem: " + r.stderr.decode(errors="replace"))
+    import atexit
+
+    def _umount():
+        subprocess.run(["umount", d], timeout=30)
+        os.rmdir(d)
+    atexit.register(_umount)
+    _mqueue_dir = d
+    return d
+
+
+def queue_path(name):
+    return os.path.join(mqueue_dir(), name.lstrip("/"))
+
+
+def queue_exists(name):
+    return os.path.exists(queue_path(name))
+
+
+def queue_qsize(name):
+    """Bytes of messages waiting in queue @name, or None if it does not exist."""
+    try:
+        with open(queue_path(name)) as f:
+            text = f.read()
+    except FileNotFoundError:
+        return None
+    for field in text.split():
+        if field.startswith("QSIZE:"):
+            return int(field[6:])
+    raise AssertionError(f"unexpected mqueue file content: {text!r}")
+
+
+def client_queues(pid):
+    """Names of the reply queues ('/fileserverctl-PID-...') of client @pid still present."""
+    return sorted("/" + os.path.basename(p)
+                  for p in glob.glob(os.path.join(mqueue_dir(), f"fileserverctl-{pid}-*")))
+
+
+# Run as the test's uid: fills its mqueue budget with queues (unlinked at
+# once, held open) until nothing more fits, except for the room of one
+# "reserved" queue, if asked. Prints "ready", then holds on until stdin closes.
+_BUDGET_FILLER = r"""
+import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+
+class Attr(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_long), ("maxmsg", ctypes.c_long),
+                ("msgsize", ctypes.c_long), ("curmsgs", ctypes.c_long),
+                ("pad", ctypes.c_long * 4)]
+
+libc.mq_open.restype = ctypes.c_int
+libc.mq_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.POINTER(Attr)]
+prefix = sys.argv[1]
+count = 0
+
+def create(maxmsg, msgsize):
+    global count
+    count += 1
+    name = f"{prefix}-{count}".encode()
+    attr = Attr(0, maxmsg, msgsize, 0)
+    fd = libc.mq_open(name, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600,
+                      ctypes.byref(attr))
+    if fd < 0:
+        return -ctypes.get_errno(), name
+    return fd, name
+
+reserved = None
+if len(sys.argv) > 2:
+    fd, name = create(int(sys.argv[2]), int(sys.argv[3]))
+    if fd < 0:
+        sys.exit(f"cannot create the reserved queue: {os.strerror(-fd)}")
+    reserved = (fd, name)
+held = []
+sizes = [(10, 8192)] + [(1, 1 << k) for k in range(13, -1, -1)]
+for maxmsg, msgsize in sizes:
+    while True:
+        fd, name = create(maxmsg, msgsize)
+        if fd < 0:
+            if -fd in (errno.EMFILE, errno.ENOMEM):
+                break
+            sys.exit(f"filler queue: {os.strerror(-fd)}")
+        libc.mq_unlink(name)
+        held.append(fd)
+if reserved:
+    libc.mq_unlink(reserved[1])
+    os.close(reserved[0])
+print("ready", len(held), flush=True)
+sys.stdin.read()
+"""
+
+
+def pick_private_uid():
+    """A random uid nobody uses, if this process may run the binaries as it
+    (it needs CAP_SETUID, and the build tree must be readable by others)."""
+    uid = 1_000_000_000 + secrets.randbelow(3_000_000_000)
+    try:
+        for binary in (FILESERVERD, FILESERVERCTL):
+            subprocess.run([binary, "--version"], user=uid, group=uid, extra_groups=[],
+                           check=True, timeout=30, stdout=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return uid
+
+
+def python_for_uid(uid):
+    """A Python interpreter that @uid may run (a pyenv under /root is not)."""
+    for candidate in (sys.executable, "/usr/bin/python3", shutil.which("python3")):
+        if not candidate:
+            continue
+        try:
+            subprocess.run([candidate, "-c", "pass"], user=uid, group=uid, extra_groups=[],
+                           check=True, timeout=30)
+            return candidate
+        except (OSError, subprocess.SubprocessError):
+            continue
+    return None
+
+
+def unique_queue_name(tag="q"):
+    return f"/fstest-{os.getpid()}-{tag}-{secrets.token_hex(4)}"
+
+
+def reply_chunk_sizes():
+    """DATA payload sizes a client may get: its reply queue message size
+    (msgsize_max clamped to [1024, 262144], halved under budget pressure)
+    minus the reply header; and 8192 - 48, the default."""
+    try:
+        with open("/proc/sys/fs/mqueue/msgsize_max") as f:
+            msgsize_max = int(f.read())
+    except OSError:
+        msgsize_max = 8192
+    size = min(max(msgsize_max, 1024), 262144)
+    sizes = {8192 - REPLY_HEADER_SIZE}
+    while size >= 1024:
+        sizes.add(size - REPLY_HEADER_SIZE)
+        size //= 2
+    return sorted(sizes)
+
+
+# --------------------------------------------------------------------------
+# Small helpers
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(MiB)
+            if not b:
+                break
+            h.update(b)
+    return h.hexdigest()
+
+
+def pipe_bytes(fd):
+    """Bytes waiting in pipe @fd (FIONREAD)."""
+    buf = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
+    return struct.unpack("i", buf)[0]
+
+
+def read_some(fd, n, timeout):
+    """Reads up to @n bytes from @fd, waiting at most @timeout s for data.
+    Returns b"" at EOF; fails the test if nothing comes in time."""
+    r, _, _ = select.select([fd], [], [], timeout)
+    if not r:
+        raise AssertionError(f"no data within {timeout} s")
+    return os.read(fd, n)
+
+
+def read_exactly(fd, n, timeout):
+    """Reads @n bytes (less only at EOF), each read waiting at most @timeout s."""
+    chunks = []
+    while n > 0:
+        b = read_some(fd, min(n, 1 << 16), timeout)
+        if not b:
+            break
+        chunks.append(b)
+        n -= len(b)
+    return b"".join(chunks)
+
+
+def wait_until(predicate, timeout, what, interval=0.01):
+    """Polls @predicate until it is true; fails the test after @timeout s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = predicate()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def temp_files_in(directory, target_name):
+    """Temporary files the client's atomic writer would leave: .NAME.XXXXXX"""
+    prefix = "." + target_name + "."
+    return sorted(n for n in os.listdir(directory) if n.startswith(prefix))
+
+
+class Completed:
+    """Result of a finished client run."""
+
+    def __init__(self, args, returncode, stdout, stderr, pid):
+        self.args = args
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.pid = pid
+
+    @property
+    def err(self):
+        return self.stderr.decode(errors="replace")
+
+    @property
+    def out(self):
+        return self.stdout.decode(errors="replace")
+
+    def __repr__(self):
+        out = self.stdout if len(self.stdout) <= 200 else self.stdout[:200] + b"..."
+        return (f"<{' '.join(self.args)}: exit {self.returncode}, stdout {len(self.stdout)} bytes "
+                f"{out!r}, stderr {self.err!r}>")
+
+
+# --------------------------------------------------------------------------
+# The daemon
+
+
+class Daemon:
+    """One fileserverd on a private queue and root; see FileserverTestCase.start_daemon."""
+
+    def __init__(self, testcase, root, workdir, config):
+        self.tc = testcase
+        self.root = root
+        self.workdir = workdir
+        self.config = config
+        self.queue = config["queue"]
+        self.config_path = os.path.join(workdir, "fileserver.json")
+        self.log_path = os.path.join(workdir, "fileserverd.log")
+        self.proc = None
+        self.returncode = None
+        with open(self.config_path, "w") as f:
+            json.dump(config, f)
+
+    def start(self, wait=True, extra_args=()):
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([FILESERVERD, "--config", self.config_path, *extra_args],
+                                     stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
+                                     close_fds=True, **self.tc.identity())
+        if wait:
+            self.wait_ready()
+        return self
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def wait_ready(self, timeout=READY_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"fileserverd exited with {self.proc.returncode} before it was "
+                                     f"ready; log:\n{self.log()}")
+            last = self.tc.ctl("--timeout", "1", "ping", check_clean=True, as_server_user=True)
+            if last.returncode == 0:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"fileserverd on {self.queue} not ready after {timeout} s "
+                             f"(last ping: {last}); log:\n{self.log()}")
+
+    def send_signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout=STOP_TIMEOUT):
+        try:
+            code = self.returncode = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            code = None
+        if code is None:
+            raise AssertionError(f"fileserverd did not exit within {timeout} s")
+        return self.returncode
+
+    def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
+        self.send_signal(sig)
+        return self.wait(timeout)
+
+    def cleanup(self):
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.proc.send_signal(signal.SIGCONT)
+                self.proc.send_signal(signal.SIGTERM)
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=30)
+        if getattr(self, "_log", None):
+            self._log.close()
+        # fileserverd leaves its queue behind by design.
+        mq_unlink(self.queue)
+
+
+# --------------------------------------------------------------------------
+# The test case base class
+
+
+class FileserverTestCase(unittest.TestCase):
+    """Base class: temporary directories, daemons and clients with cleanup.
+
+    PRIVATE_UID: run the daemon and the clients under a fresh, otherwise
+    unused uid, so that their queues use a RLIMIT_MSGQUEUE budget of their
+    own (it is counted per real uid): what other tests and other users do
+    cannot starve them, and they cannot starve anyone. "required": skip
+    the test if this process cannot switch uids; True: fall back to our own
+    uid then."""
+
+    PRIVATE_UID = False
+
+    def setUp(self):
+        check_binaries()
+        mqueue_dir()
+        self.uid = None
+        if self.PRIVATE_UID:
+            self.uid = pick_private_uid()
+            if self.uid is None and self.PRIVATE_UID == "required":
+                self.skipTest("cannot run processes under another uid (needs CAP_SETUID)")
+        self.tmp = tempfile.mkdtemp(prefix="fstest-")
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.root = os.path.join(self.tmp, "root")
+        self.out_dir = os.path.join(self.tmp, "out")
+        os.mkdir(self.root)
+        os.mkdir(self.out_dir)
+        if self.uid is not None:
+            os.chmod(self.tmp, 0o755)
+            os.chmod(self.root, 0o755)
+            os.chown(self.out_dir, self.uid, self.uid)
+        self.daemon = None
+        self._daemons = []
+        self._procs = []          # (Popen, check_clean)
+        self._client_pids = []    # clients whose reply queues must be gone
+        self.queue = None
+        # Registered last, runs first: processes die before their files go.
+        self.addCleanup(self._cleanup_processes)
+
+    def identity(self, uid=None):
+        """Popen keyword arguments that run a process as the test's uid
+        (the daemon's; or @uid)."""
+        uid = self.uid if uid is None else uid
+        if uid is None:
+            return {}
+        return dict(user=uid, group=uid, extra_groups=[])
+
+    def client_identity(self):
+        """Clients run as self.client_uid if a test sets it, else as the daemon."""
+        return self.identity(getattr(self, "client_uid", None))
+
+    # -- files under the root ------------------------------------------------
+
+    def write_file(self, relpath, data, mode=None):
+        path = os.path.join(self.root, relpath)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        if mode is not None:
+            os.chmod(path, mode)
+        elif self.uid is not None:
+            os.chmod(path, 0o644)
+        return path
+
+    def random_file(self, relpath, size):
+        data = os.urandom(size)
+        self.write_file(relpath, data)
+        return data
+
+    # -- daemon --------------------------------------------------------------
+
+    def make_config(self, **overrides):
+        config = {
+            "root": self.root,
+            "queue": unique_queue_name(),
+            "workers": 4,
+            "log_level": "info",
+            "send_timeout_ms": 5000,
+            "shutdown_timeout_ms": 5000,
+            "queue_max_messages": 10,
+            "queue_message_size": 4416,
+        }
+        config.update(overrides)
+        return config
+
+    def start_daemon(self, wait=True, extra_args=(), **overrides):
+        config = self.make_config(**overrides)
+        workdir = tempfile.mkdtemp(prefix="daemon-", dir=self.tmp)
+        os.chmod(workdir, 0o755)
+        d = Daemon(self, self.root, workdir, config)
+        self._daemons.append(d)
+        # Unlinks the queue even if the start fails half-way.
+        self.addCleanup(d.cleanup)
+        self.addCleanup(self._dump_daemon_log_on_failure, d)
+        self.daemon = d
+        self.queue = d.queue
+        d.start(wait=wait, extra_args=extra_args)
+        return d
+
+    def run_daemon(self, *args, timeout=PROCESS_TIMEOUT):
+        """Runs fileserverd to completion (for options that make it exit)."""
+        r = subprocess.run([FILESERVERD, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=timeout, **self.identity())
+        return Completed([os.path.basename(FILESERVERD), *args], r.returncode, r.stdout, r.stderr, None)
+
+    def _dump_daemon_log_on_failure(self, d):
+        if self._failed():
+            sys.stderr.write(f"\n----- fileserverd log ({d.queue}) -----\n{d.log()}"
+                             f"----- end of log -----\n")
+
+    def _failed(self):
+        """True if this test (or one of its subtests) failed so far. Python
+        3.11+ reports failures to the result as they happen."""
+        result = getattr(getattr(self, "_outcome", None), "result", None)
+        if result is None:
+            return True
+        for test, _ in list(result.failures) + list(result.errors):
+            if test is self or getattr(test, "test_case", None) is self:
+                return True
+        return False
+
+    def make_queue(self, name=None, mode=0o622, uid=None):
+        """Creates a queue nobody serves (default attributes); unlinked at cleanup."""
+        name = name or unique_queue_name("pre")
+        self.addCleanup(mq_unlink, name)
+        fd = os.open(queue_path(name), os.O_CREAT | os.O_EXCL | os.O_RDWR, mode)
+        try:
+            os.fchmod(fd, mode)  # no umask
+            if uid is not None:
+                os.fchown(fd, uid, -1)
+        finally:
+            os.close(fd)
+        return name
+
+    def fill_budget(self, leave=None):
+        """Uses up the RLIMIT_MSGQUEUE budget of the test's uid, but for room
+        for exactly one queue of @leave = (max_messages, message_size).
+        Needs a private uid. The budget is given back at cleanup."""
+        self.assertIsNotNone(self.uid, "fill_budget needs PRIVATE_UID")
+        python = python_for_uid(self.uid)
+        if python is None:
+            self.skipTest("no Python interpreter that another uid may run")
+        args = [python, "-c", _BUDGET_FILLER, f"/fstest-fill-{os.getpid()}-{secrets.token_hex(4)}"]
+        if leave:
+            args += [str(leave[0]), str(leave[1])]
+        p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, **self.identity())
+
+        def release():
+            if p.returncode is not None:
+                return
+            try:
+                p.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.communicate(timeout=30)
+        self.addCleanup(release)
+        line = read_some(p.stdout.fileno(), 1000, 30)
+        self.assertTrue(line.startswith(b"ready"), f"budget filler failed: {line!r} "
+                        f"{p.stderr.read() if p.poll() is not None else ''!r}")
+        return release
+
+    def client_reply_queue_attributes(self):
+        """(max messages, message size) of the reply queue a client creates
+        now: the daemon is held stopped while a ping waits for its reply."""
+        self.daemon.send_signal(signal.SIGSTOP)
+        try:
+            p = self.spawn_ctl("--timeout", "30", "ping")
+            queues = wait_until(lambda: client_queues(p.pid) or p.poll() is not None, 30,
+                                "the client's reply queue")
+            self.assertIsNone(p.poll(), "the client gave up")
+            attrs = mq_attributes(queues[0])
+        finally:
+            self.daemon.send_signal(signal.SIGCONT)
+        p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return attrs
+
+    def raw_reply_queue(self, **kw):
+        q = RawReplyQueue(**kw)
+        self.addCleanup(q.close)
+        return q
+
+    # -- clients -------------------------------------------------------------
+
+    def ctl_args(self, args, queue):
+        q = queue if queue is not None else self.queue
+        return [FILESERVERCTL, *(["--queue", q] if q else []), *args]
+
+    def ctl_env(self, queue=None):
+        env = dict(os.environ)
+        q = queue if queue is not None else self.queue
+        if q:
+            env["FILESERVER_QUEUE"] = q
+        return env
+
+    def ctl(self, *args, queue=None, timeout=PROCESS_TIMEOUT, check_clean=True, cwd=None,
+            raw_args=False, env=None, as_server_user=False, **popen_kw):
+        """Runs fileserverctl to completion; returns a Completed.
+
+        With --queue of the test's daemon unless @queue is given (or raw_args:
+        exactly @args) and FILESERVER_QUEUE likewise (or @env: exactly that
+        environment). check_clean: its reply queue must be gone afterwards.
+        as_server_user: run as the daemon's uid even if clients have their own."""
+        argv = [FILESERVERCTL, *args] if raw_args else self.ctl_args(args, queue)
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env if env is not None else self.ctl_env(queue),
+                             cwd=cwd, **(self.identity() if as_server_user else self.client_identity()),
+                             **popen_kw)
+        self._procs.append((p, check_clean))
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+            raise AssertionError(f"fileserverctl {' '.join(args)} did not finish within {timeout} s"
+                                 f" (stderr: {err!r})")
+        r = Completed([os.path.basename(argv[0]), *argv[1:]], p.returncode, out, err, p.pid)
+        if check_clean:
+            self.assertEqual(client_queues(p.pid), [],
+                             f"{r}: reply queue left behind")
+        return r
+
+    def spawn_ctl(self, *args, queue=None, check_clean=True, **popen_kw):
+        """Starts fileserverctl in the background; the test owns its pipes."""
+        kw = dict(stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        kw.update(self.client_identity())
+        kw.update(popen_kw)
+        p = subprocess.Popen(self.ctl_args(args, queue), env=self.ctl_env(queue), **kw)
+        self._procs.append((p, check_clean))
+        return p
+
+    def start_stalled_client(self, path="big.bin", timeout=30):
+        """Starts `get PATH` writing to a pipe nobody reads and waits until
+        the transfer is under way and the client is stuck writing."""
+        p = self.spawn_ctl("--timeout", str(timeout), "get", path)
+        fd = p.stdout.fileno()
+        # The pipe fills up (64 KiB) and the client blocks writing to it.
+        wait_until(lambda: pipe_bytes(fd) >= 32768 or p.poll() is not None,
+                   30, "the stalled client's pipe to fill")
+        self.assertIsNone(p.poll(), "the client should be stuck writing its output")
+        # The first reply arrived: the client has already dropped its queue's name.
+        self.assertEqual(client_queues(p.pid), [],
+                         "the client should unlink its reply queue once the first reply arrives")
+        return p
+
+    def drain(self, p, timeout=60):
+        """Reads a spawned client's stdout to the end and waits for it;
+        returns (exit code, output, stderr)."""
+        chunks = []
+        fd = p.stdout.fileno()
+        while True:
+            b = read_some(fd, 1 << 16, timeout)
+            if not b:
+                break
+            chunks.append(b)
+        _, err = p.communicate(timeout=timeout)
+        return p.returncode, b"".join(chunks), err
+
+    def assert_ok(self, r):
+        self.assertEqual(r.returncode, 0, f"expected success: {r}")
+        return r
+
+    def assert_exit(self, r, code, stderr_words=()):
+        """@code: an int or a tuple of acceptable codes."""
+        codes = code if isinstance(code, tuple) else (code,)
+        self.assertIn(r.returncode, codes, f"unexpected exit code: {r}")
+        if r.returncode != 0:
+            msg = r.err.strip()
+            self.assertTrue(msg, f"no message on stderr: {r}")
+            for w in stderr_words:
+                self.assertIn(w.lower(), msg.lower(), f"stderr should mention {w!r}: {r}")
+        return r
+
+    def get(self, path, *extra, **kw):
+        return self.ctl("get", path, *extra, **kw)
+
+    def get_to_file(self, path, *extra, name="out.bin", **kw):
+        target = os.path.join(self.out_dir, name)
+        r = self.ctl("get", path, "-o", target, *extra, **kw)
+        return r, target
+
+    # -- cleanup -------------------------------------------------------------
+
+    def _cleanup_processes(self):
+        leftovers = []
+        for p, check_clean in self._procs:
+            if p.poll() is None:
+                try:
+                    p.kill()
+                except ProcessLookupError:
+                    pass
+            try:
+                p.communicate(timeout=30)
+            except (subprocess.TimeoutExpired, ValueError, OSError):
+                pass
+            queues = client_queues(p.pid)
+            for q in queues:
+                mq_unlink(q)  # a leftover queue keeps using the uid's budget
+            if queues and check_clean:
+                leftovers.append((p.args, queues))
+        if leftovers and not self._failed():
+            self.fail(f"client reply queues left behind: {leftovers}")
+
+
+def main():
+    """unittest.main for a test file; exits non-zero on failure."""
+    check_binaries()
+    unittest.main(verbosity=2)
+
+
+# --------------------------------------------------------------------------
+# The wire protocol, for tests that must send what fileserverctl never does
+# (docs/protocol.md). Host byte order, no padding.
+
+REQUEST_MAGIC = 0x51525346
+REPLY_MAGIC = 0x50525346
+OP_GET, OP_STAT, OP_LIST, OP_PING = 1, 2, 3, 4
+META, DATA, END, ERROR, ENTRIES, PONG = 1, 2, 3, 4, 5, 6
+_REQUEST = struct.Struct("=IHHQ16sQQHHI8s")
+_REPLY = struct.Struct("=IHHQ16sQII")
+_META = struct.Struct("=QQQIIIIqII")
+TO_END = 2 ** 64 - 1
+
+_mq_send = _mq_func("mq_send")
+_mq_send.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint]
+_mq_send.restype = ctypes.c_int
+_mq_receive = _mq_func("mq_receive")
+_mq_receive.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p]
+_mq_receive.restype = ctypes.c_ssize_t
+_mq_notify = _mq_func("mq_notify")
+_mq_notify.argtypes = [ctypes.c_int, ctypes.c_void_p]
+_mq_notify.restype = ctypes.c_int
+
+
+def encode_request(op, reply_queue, path=b"", req_id=1, nonce=b"N" * 16, offset=0, length=TO_END,
+                   flags=0, magic=REQUEST_MAGIC, version=1):
+    q = reply_queue.encode() if isinstance(reply_queue, str) else reply_queue
+    p = path.encode() if isinstance(path, str) else path
+    return _REQUEST.pack(magic, version, op, req_id, nonce, offset, length, len(q), len(p), flags,
+                         b"\0" * 8) + q + p
+
+
+def _check_errno(r, what):
+    if r < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), what)
+    return r
+
+
+def mq_send_to(name, data, timeout=30):
+    """Sends one message to queue @name, waiting up to @timeout s for room."""
+    fd = _check_errno(_mq_open(name.encode(), os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC), name)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if _mq_send(fd, data, len(data), 0) == 0:
+                return
+            err = ctypes.get_errno()
+            if err != errno.EAGAIN or time.monotonic() > deadline:
+                raise OSError(err, os.strerror(err), "mq_send " + name)
+            select.select([], [fd], [], max(0.0, deadline - time.monotonic()))
+    finally:
+        os.close(fd)
+
+
+class Reply:
+    def __init__(self, msg):
+        (self.magic, self.version, self.type, self.request_id, self.nonce, self.seq,
+         self.payload_size, self.reserved) = _REPLY.unpack_from(msg)
+        self.payload = msg[_REPLY.size:]
+
+    def meta(self):
+        f = _META.unpack(self.payload)
+        return dict(zip(("size", "offset", "length", "mode", "uid", "gid", "reserved",
+                         "mtime_sec", "mtime_nsec", "chunk_size"), f))
+
+    def error(self):
+        code, n = struct.unpack_from("=II", self.payload)
+        return code, self.payload[8:8 + n].decode(errors="replace")
+
+    def end_total(self):
+        return struct.unpack("=Q", self.payload)[0]
+
+    def __repr__(self):
+        return f"<reply type {self.type} seq {self.seq} payload {len(self.payload)} bytes>"
+
+
+class RawReplyQueue:
+    """A reply queue made by hand: any mode and size. Unlinked and closed
+    by close() (FileserverTestCase.raw_reply_queue registers that)."""
+
+    def __init__(self, mode=0o600, max_messages=4, message_size=8192):
+        self.name = unique_queue_name("raw")
+        attr = MqAttr(0, max_messages, message_size, 0)
+        fd = _mq_open_attr(self.name.encode(),
+                           os.O_RDONLY | os.O_NONBLOCK | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+                           mode, ctypes.byref(attr))
+        self.fd = _check_errno(fd, "mq_open " + self.name)
+        os.fchmod(self.fd, mode)
+        self.message_size = message_size
+
+    def receive(self, timeout):
+        """The next message, or None if none came within @timeout s."""
+        r, _, _ = select.select([self.fd], [], [], timeout)
+        if not r:
+            return None
+        buf = ctypes.create_string_buffer(self.message_size)
+        n = _check_errno(_mq_receive(self.fd, buf, self.message_size, None), "mq_receive")
+        return buf.raw[:n]
+
+    def receive_reply(self, timeout=30):
+        msg = self.receive(timeout)
+        if msg is None:
+            raise AssertionError(f"no reply on {self.name} within {timeout} s")
+        return Reply(msg)
+
+    def stream(self, timeout=30):
+        """Replies up to and including END or ERROR."""
+        replies = []
+        while True:
+            r = self.receive_reply(timeout)
+            replies.append(r)
+            if r.type in (END, ERROR):
+                return replies
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+            mq_unlink(self.name)
+
+
+def steal_notification(queue_name, stop_event, counter):
+    """Keeps trying to take the mq_notify registration of @queue_name (as any
+    process that may write to it can), until @stop_event is set."""
+    fd = _check_errno(_mq_open(queue_name.encode(), os.O_WRONLY | os.O_CLOEXEC), queue_name)
+    sev = (ctypes.c_byte * 64)()
+    struct.pack_into("=8sii", sev, 0, b"\0" * 8, 0, 1)  # sigev_notify = SIGEV_NONE
+    try:
+        while not stop_event.is_set():
+            if _mq_notify(fd, ctypes.byref(sev)) == 0:
+                counter[0] += 1
+    finally:
+        os.close(fd)
