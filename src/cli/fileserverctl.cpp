@@ -26,27 +26,27 @@ using nlohmann::json;
 
 namespace {
 
-const char *const kUsage =
-	"Usage: fileserverctl [OPTION]... COMMAND [ARG]...\n"
-	"Fetch files from a fileserverd server over POSIX message queues.\n"
-	"\n"
-	"Commands:\n"
-	"  get PATH [-o FILE] [--offset N] [--length N]\n"
-	"                      write the file (or a byte range of it) to stdout or FILE;\n"
-	"                      FILE is replaced atomically, never left partial\n"
-	"  stat PATH           show a file's size, type, mode, owner and mtime\n"
-	"  ls [DIR]            list a directory (default: the served root)\n"
-	"  ping                check that the server answers; show its version\n"
-	"\n"
-	"Options:\n"
-	"  -q, --queue NAME     server queue (default $FILESERVER_QUEUE or /fileserver)\n"
-	"  -t, --timeout SECS   wait at most this long for the server (default 10)\n"
-	"  -j, --json           print stat, ls and ping results as JSON\n"
-	"  -h, --help           show this help and exit\n"
-	"  -V, --version        show the version and exit\n"
-	"\n"
-	"Exit status: 0 success, 1 other failure, 2 usage error, 3 not found,\n"
-	"4 refused, 5 server unreachable or timed out, 6 protocol error, 7 server busy.\n";
+const char *const kUsage = "Usage: fileserverctl [OPTION]... COMMAND [ARG]...\n"
+                           "Fetch files from a fileserverd server over POSIX message queues.\n"
+                           "\n"
+                           "Commands:\n"
+                           "  get PATH [-o FILE] [--offset N] [--length N]\n"
+                           "                      write the file (or a byte range of it) to stdout or FILE;\n"
+                           "                      FILE is replaced atomically, never left partial\n"
+                           "  stat PATH           show a file's size, type, mode, owner and mtime\n"
+                           "  ls [DIR]            list a directory (default: the served root)\n"
+                           "  ping                check that the server answers; show its version\n"
+                           "  status              show the server's live statistics\n"
+                           "\n"
+                           "Options:\n"
+                           "  -q, --queue NAME     server queue (default $FILESERVER_QUEUE or /fileserver)\n"
+                           "  -t, --timeout SECS   wait at most this long for the server (default 10)\n"
+                           "  -j, --json           print stat, ls, ping and status results as JSON\n"
+                           "  -h, --help           show this help and exit\n"
+                           "  -V, --version        show the version and exit\n"
+                           "\n"
+                           "Exit status: 0 success, 1 other failure, 2 usage error, 3 not found,\n"
+                           "4 refused, 5 server unreachable or timed out, 6 protocol error, 7 server busy.\n";
 
 struct UsageError {
 	std::string message;
@@ -67,7 +67,8 @@ double parse_seconds(const char *arg)
 	char *end = nullptr;
 	double v = std::strtod(arg, &end);
 	if (!end || *end != '\0' || end == arg || !(v >= 0.001) || v > 86400)
-		throw UsageError{std::string("--timeout: expected seconds (0.001 to 86400), got '") + arg + "'"};
+		throw UsageError{std::string("--timeout: expected seconds (0.001 to 86400), got '") + arg +
+		                 "'"};
 	return v;
 }
 
@@ -129,7 +130,7 @@ std::string iso_time(std::int64_t sec, std::uint32_t nsec, bool with_nsec)
 int report(const ClientResult &r, const std::string &what)
 {
 	std::fprintf(stderr, "fileserverctl: %s%s%s\n", what.c_str(), what.empty() ? "" : ": ",
-		     r.message.c_str());
+	             r.message.c_str());
 	return static_cast<int>(r.status);
 }
 
@@ -142,14 +143,33 @@ int cmd_ping(const Client &client, const ClientOptions &opts, bool as_json)
 	double ms = static_cast<double>(info.round_trip.count()) / 1000.0;
 	if (as_json)
 		std::cout << json{{"queue", opts.queue},
-				  {"server_version", info.pong.server_version},
-				  {"protocol_version", info.pong.protocol_version},
-				  {"round_trip_ms", ms}}
-				     .dump()
-			  << "\n";
+		                  {"server_version", info.pong.server_version},
+		                  {"protocol_version", info.pong.protocol_version},
+		                  {"round_trip_ms", ms}}
+		                     .dump()
+		          << "\n";
 	else
 		std::printf("pong from %s: %s (protocol %u), %.3f ms\n", opts.queue.c_str(),
-			    info.pong.server_version.c_str(), info.pong.protocol_version, ms);
+		            info.pong.server_version.c_str(), info.pong.protocol_version, ms);
+	return 0;
+}
+
+int cmd_status(const Client &client, const ClientOptions &opts, bool as_json)
+{
+	std::string text;
+	ClientResult r = client.status(text);
+	if (!r.ok())
+		return report(r, "status " + opts.queue);
+	json j = json::parse(text, nullptr, false);
+	if (j.is_discarded() || !j.is_object())
+		return report({ClientStatus::Protocol, 0, "the server's status is not a JSON object"}, "status");
+	if (as_json) {
+		std::cout << j.dump() << "\n";
+		return 0;
+	}
+	for (const auto &[key, value] : j.items())
+		std::printf("%18s: %s\n", key.c_str(),
+			    value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
 	return 0;
 }
 
@@ -161,22 +181,22 @@ int cmd_stat(const Client &client, const std::string &path, bool as_json)
 		return report(r, path);
 	if (as_json) {
 		std::cout << json{{"path", path},
-				  {"type", type_name(m.mode)},
-				  {"size", m.size},
-				  {"mode", mode_octal(m.mode)},
-				  {"uid", m.uid},
-				  {"gid", m.gid},
-				  {"mtime", iso_time(m.mtime_sec, m.mtime_nsec, true)},
-				  {"mtime_sec", m.mtime_sec},
-				  {"mtime_nsec", m.mtime_nsec}}
-				     .dump()
-			  << "\n";
+		                  {"type", type_name(m.mode)},
+		                  {"size", m.size},
+		                  {"mode", mode_octal(m.mode)},
+		                  {"uid", m.uid},
+		                  {"gid", m.gid},
+		                  {"mtime", iso_time(m.mtime_sec, m.mtime_nsec, true)},
+		                  {"mtime_sec", m.mtime_sec},
+		                  {"mtime_nsec", m.mtime_nsec}}
+		                     .dump()
+		          << "\n";
 	} else {
 		std::printf("  Path: %s\n  Type: %s\n  Size: %llu\n  Mode: %s (%s)\n   Uid: %u\n   Gid: %u\n"
-			    " Mtime: %s\n",
-			    path.c_str(), type_name(m.mode).c_str(), static_cast<unsigned long long>(m.size),
-			    mode_octal(m.mode).c_str(), mode_string(m.mode).c_str(), m.uid, m.gid,
-			    iso_time(m.mtime_sec, m.mtime_nsec, true).c_str());
+		            " Mtime: %s\n",
+		            path.c_str(), type_name(m.mode).c_str(), static_cast<unsigned long long>(m.size),
+		            mode_octal(m.mode).c_str(), mode_string(m.mode).c_str(), m.uid, m.gid,
+		            iso_time(m.mtime_sec, m.mtime_nsec, true).c_str());
 	}
 	return 0;
 }
@@ -189,48 +209,52 @@ int cmd_ls(const Client &client, const std::string &path, bool as_json)
 	if (!r.ok())
 		return report(r, path.empty() ? "." : path);
 	std::sort(entries.begin(), entries.end(),
-		  [](const auto &a, const auto &b) { return a.name < b.name; });
+	          [](const auto &a, const auto &b) { return a.name < b.name; });
 	if (as_json) {
 		json arr = json::array();
 		for (const auto &e : entries)
 			arr.push_back({{"name", e.name},
-				       {"type", type_name(e.mode)},
-				       {"size", e.size},
-				       {"mode", mode_octal(e.mode)},
-				       {"mtime", iso_time(e.mtime_sec, 0, false)}});
+			               {"type", type_name(e.mode)},
+			               {"size", e.size},
+			               {"mode", mode_octal(e.mode)},
+			               {"mtime", iso_time(e.mtime_sec, 0, false)}});
 		std::cout << arr.dump() << "\n";
 	} else {
 		for (const auto &e : entries)
 			std::printf("%s %12llu %s %s\n", mode_string(e.mode).c_str(),
-				    static_cast<unsigned long long>(e.size), iso_time(e.mtime_sec, 0, false).c_str(),
-				    e.name.c_str());
+			            static_cast<unsigned long long>(e.size),
+			            iso_time(e.mtime_sec, 0, false).c_str(), e.name.c_str());
 	}
 	return 0;
 }
 
-int cmd_get(const Client &client, const std::string &path, const std::string &output,
-	    std::uint64_t offset, std::uint64_t length)
+int cmd_get(const Client &client, const std::string &path, const std::string &output, std::uint64_t offset,
+            std::uint64_t length)
 {
 	if (output.empty() || output == "-") {
-		ClientResult r = client.get(path, offset, length, nullptr,
-					    [](std::span<const std::uint8_t> d) { return write_all(STDOUT_FILENO, d); });
+		ClientResult r =
+		        client.get(path, offset, length, nullptr, [](std::span<const std::uint8_t> d) {
+			        return write_all(STDOUT_FILENO, d);
+		        });
 		return r.ok() ? 0 : report(r, path);
 	}
 	AtomicFile file;
 	int e = file.open(output);
 	if (e < 0) {
-		std::fprintf(stderr, "fileserverctl: cannot create %s: %s\n", output.c_str(), std::strerror(-e));
+		std::fprintf(stderr, "fileserverctl: cannot create %s: %s\n", output.c_str(),
+		             std::strerror(-e));
 		return static_cast<int>(ClientStatus::Failed);
 	}
 	ClientResult r = client.get(path, offset, length, nullptr,
-				    [&file](std::span<const std::uint8_t> d) { return file.write(d); });
+	                            [&file](std::span<const std::uint8_t> d) { return file.write(d); });
 	if (!r.ok()) {
 		file.discard();
 		return report(r, path);
 	}
 	e = file.commit();
 	if (e < 0) {
-		std::fprintf(stderr, "fileserverctl: cannot write %s: %s\n", output.c_str(), std::strerror(-e));
+		std::fprintf(stderr, "fileserverctl: cannot write %s: %s\n", output.c_str(),
+		             std::strerror(-e));
 		return static_cast<int>(ClientStatus::Failed);
 	}
 	return 0;
@@ -244,12 +268,9 @@ int run(int argc, char **argv)
 	bool as_json = false;
 
 	static const struct option global_opts[] = {
-		{"queue", required_argument, nullptr, 'q'},
-		{"timeout", required_argument, nullptr, 't'},
-		{"json", no_argument, nullptr, 'j'},
-		{"help", no_argument, nullptr, 'h'},
-		{"version", no_argument, nullptr, 'V'},
-		{nullptr, 0, nullptr, 0},
+	        {"queue", required_argument, nullptr, 'q'}, {"timeout", required_argument, nullptr, 't'},
+	        {"json", no_argument, nullptr, 'j'},        {"help", no_argument, nullptr, 'h'},
+	        {"version", no_argument, nullptr, 'V'},     {nullptr, 0, nullptr, 0},
 	};
 	opterr = 0;
 	int c;
@@ -258,12 +279,14 @@ int run(int argc, char **argv)
 		switch (c) {
 		case 'q': opts.queue = optarg; break;
 		case 't':
-			opts.timeout = std::chrono::milliseconds(static_cast<long>(parse_seconds(optarg) * 1000));
+			opts.timeout =
+			        std::chrono::milliseconds(static_cast<long>(parse_seconds(optarg) * 1000));
 			break;
 		case 'j': as_json = true; break;
 		case 'h': std::fputs(kUsage, stdout); return 0;
 		case 'V': std::puts("fileserverctl " FILESERVER_VERSION); return 0;
-		case ':': throw UsageError{std::string("option '") + argv[optind - 1] + "' needs an argument"};
+		case ':':
+			throw UsageError{std::string("option '") + argv[optind - 1] + "' needs an argument"};
 		default: throw UsageError{std::string("unknown option '") + argv[optind - 1] + "'"};
 		}
 	}
@@ -277,11 +300,11 @@ int run(int argc, char **argv)
 	std::uint64_t offset = 0, length = protocol::kToEnd;
 	std::vector<std::string> operands;
 	static const struct option get_opts[] = {
-		{"output", required_argument, nullptr, 'o'},
-		{"offset", required_argument, nullptr, 'O'},
-		{"length", required_argument, nullptr, 'L'},
-		{"json", no_argument, nullptr, 'j'},
-		{nullptr, 0, nullptr, 0},
+	        {"output", required_argument, nullptr, 'o'},
+	        {"offset", required_argument, nullptr, 'O'},
+	        {"length", required_argument, nullptr, 'L'},
+	        {"json", no_argument, nullptr, 'j'},
+	        {nullptr, 0, nullptr, 0},
 	};
 	int sub_argc = argc - optind;
 	char **sub_argv = argv + optind;
@@ -303,7 +326,9 @@ int run(int argc, char **argv)
 			has_get_options = true;
 			break;
 		case 'j': as_json = true; break;
-		case ':': throw UsageError{std::string("option '") + sub_argv[optind - 1] + "' needs an argument"};
+		case ':':
+			throw UsageError{std::string("option '") + sub_argv[optind - 1] +
+			                 "' needs an argument"};
 		default: throw UsageError{std::string("unknown option '") + sub_argv[optind - 1] + "'"};
 		}
 	}
@@ -313,8 +338,9 @@ int run(int argc, char **argv)
 		throw UsageError{"-o, --offset and --length apply to 'get' only"};
 
 	if (!is_valid_queue_name(opts.queue))
-		throw UsageError{"'" + opts.queue +
-				 "' is not a queue name (a '/' followed by 1 to 255 characters, no other '/')"};
+		throw UsageError{
+		        "'" + opts.queue +
+		        "' is not a queue name (a '/' followed by 1 to 255 characters, no other '/')"};
 
 	install_cleanup_handlers();
 	Client client(opts);
@@ -322,6 +348,11 @@ int run(int argc, char **argv)
 		if (!operands.empty())
 			throw UsageError{"ping takes no arguments"};
 		return cmd_ping(client, opts, as_json);
+	}
+	if (cmd == "status") {
+		if (!operands.empty())
+			throw UsageError{"status takes no arguments"};
+		return cmd_status(client, opts, as_json);
 	}
 	if (cmd == "stat" || cmd == "get") {
 		if (operands.size() != 1)
@@ -346,7 +377,7 @@ int main(int argc, char **argv)
 		return run(argc, argv);
 	} catch (const UsageError &e) {
 		std::fprintf(stderr, "fileserverctl: %s\nTry 'fileserverctl --help' for more information.\n",
-			     e.message.c_str());
+		             e.message.c_str());
 		return static_cast<int>(ClientStatus::Usage);
 	}
 }

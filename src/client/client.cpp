@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "client/signal-cleanup.h"
+#include "protocol/errors.h"
 #include "util/errno-util.h"
 #include "util/mqueue.h"
 #include "util/random.h"
@@ -37,30 +38,13 @@ ClientResult fail(ClientStatus status, std::string message, int code = 0)
 
 ClientResult from_server_error(const Error &err)
 {
-	ClientStatus s;
-	switch (err.code) {
-	case ENOENT:
-	case ENOTDIR:
-		s = ClientStatus::NotFound;
-		break;
-	case EBUSY:
-	case EAGAIN:
-		s = ClientStatus::Busy;
-		break;
-	case ESHUTDOWN:
-		s = ClientStatus::Unreachable;
-		break;
-	case EPERM:
-	case EACCES:
-	case EISDIR:
-	case EINVAL:
-	case ENAMETOOLONG:
-	case ERANGE:
-		s = ClientStatus::Refused;
-		break;
-	default:
-		s = ClientStatus::Failed;
-		break;
+	ClientStatus s = ClientStatus::Failed;
+	switch (classify_error(err.code)) {
+	case ErrorClass::NotFound: s = ClientStatus::NotFound; break;
+	case ErrorClass::Refused: s = ClientStatus::Refused; break;
+	case ErrorClass::Busy: s = ClientStatus::Busy; break;
+	case ErrorClass::Unavailable: s = ClientStatus::Unreachable; break;
+	case ErrorClass::Failed: s = ClientStatus::Failed; break;
 	}
 	return fail(s, err.text, static_cast<int>(err.code));
 }
@@ -70,15 +54,10 @@ ClientResult from_server_error(const Error &err)
 class Exchange
 {
 public:
-	Exchange(const ClientOptions &options, std::uint64_t &foreign)
-		: options_(options), foreign_(foreign)
-	{
-	}
+	Exchange(const ClientOptions &options, std::uint64_t &foreign) : options_(options), foreign_(foreign)
+	{}
 
-	~Exchange()
-	{
-		unlink_name();
-	}
+	~Exchange() { unlink_name(); }
 
 	ClientResult start(Request req)
 	{
@@ -98,17 +77,21 @@ public:
 		int e = MessageQueue::open(options_.queue, O_WRONLY, server);
 		if (e == -ENOENT)
 			return fail(ClientStatus::Unreachable,
-				    "no server queue " + options_.queue + " (is fileserverd running?)", ENOENT);
+			            "no server queue " + options_.queue + " (is fileserverd running?)",
+			            ENOENT);
 		if (e < 0)
 			return fail(ClientStatus::Unreachable,
-				    "cannot open server queue " + options_.queue + ": " + errno_string(e), -e);
+			            "cannot open server queue " + options_.queue + ": " + errno_string(e),
+			            -e);
 		e = server.send(msg, options_.timeout);
 		if (e == -ETIMEDOUT)
 			return fail(ClientStatus::Unreachable,
-				    "server queue " + options_.queue + " stayed full: the server is not taking requests",
-				    ETIMEDOUT);
+			            "server queue " + options_.queue +
+			                    " stayed full: the server is not taking requests",
+			            ETIMEDOUT);
 		if (e == -EMSGSIZE)
-			return fail(ClientStatus::Refused, "request too large for the server's queue", EMSGSIZE);
+			return fail(ClientStatus::Refused, "request too large for the server's queue",
+			            EMSGSIZE);
 		if (e < 0)
 			return fail(ClientStatus::Unreachable, "cannot send request: " + errno_string(e), -e);
 		return {};
@@ -121,27 +104,29 @@ public:
 			long n = queue_.receive(buf_, options_.timeout);
 			if (n == -ETIMEDOUT)
 				return fail(ClientStatus::Unreachable,
-					    seq_ == 0 ? "no reply from the server within the timeout"
-						      : "the server stopped sending (timed out)",
-					    ETIMEDOUT);
+				            seq_ == 0 ? "no reply from the server within the timeout"
+				                      : "the server stopped sending (timed out)",
+				            ETIMEDOUT);
 			if (n < 0)
-				return fail(ClientStatus::Failed, "receive failed: " + errno_string(n), static_cast<int>(-n));
+				return fail(ClientStatus::Failed, "receive failed: " + errno_string(n),
+				            static_cast<int>(-n));
 			auto msg = std::span<const std::uint8_t>(buf_).first(static_cast<std::size_t>(n));
 			if (decode_reply(msg, hdr, payload) != Status::Ok || hdr.request_id != id_ ||
 			    hdr.nonce != nonce_) {
 				// Not ours: a forged, stale or garbled message. Never use it.
 				foreign_++;
 				if (foreign_ > 10000)
-					return fail(ClientStatus::Protocol, "reply queue flooded with foreign messages");
+					return fail(ClientStatus::Protocol,
+					            "reply queue flooded with foreign messages");
 				continue;
 			}
 			// The server has the queue open: drop the name, so that nothing
 			// is left behind even if this process is killed now.
 			unlink_name();
 			if (hdr.seq != seq_)
-				return fail(ClientStatus::Protocol,
-					    "reply out of sequence (expected " + std::to_string(seq_) + ", got " +
-						    std::to_string(hdr.seq) + ")");
+				return fail(ClientStatus::Protocol, "reply out of sequence (expected " +
+				                                            std::to_string(seq_) + ", got " +
+				                                            std::to_string(hdr.seq) + ")");
 			seq_++;
 			return {};
 		}
@@ -156,10 +141,10 @@ private:
 		for (;;) {
 			char name[64];
 			std::snprintf(name, sizeof(name), "/fileserverctl-%d-%016llx", getpid(),
-				      static_cast<unsigned long long>(random_u64()));
+			              static_cast<unsigned long long>(random_u64()));
 			// 0622: the server (maybe another uid) may write; nobody else may read.
 			int e = MessageQueue::create(name, O_RDONLY, 0622, size.max_messages,
-						     size.message_size, queue_);
+			                             size.message_size, queue_);
 			if (e == 0) {
 				name_ = name;
 				cleanup_slot_ = cleanup_register(CleanupKind::MessageQueue, name_);
@@ -181,14 +166,16 @@ private:
 			}
 			if (e == -EMFILE || e == -ENOMEM)
 				return fail(ClientStatus::Failed,
-					    "cannot create a reply queue: this user's message queue budget "
-					    "(RLIMIT_MSGQUEUE) is used up by other queues",
-					    -e);
+				            "cannot create a reply queue: this user's message queue budget "
+				            "(RLIMIT_MSGQUEUE) is used up by other queues",
+				            -e);
 			if (e == -ENOSPC)
 				return fail(ClientStatus::Failed,
-					    "cannot create a reply queue: the system-wide limit fs.mqueue.queues_max is reached",
-					    ENOSPC);
-			return fail(ClientStatus::Failed, "cannot create a reply queue: " + errno_string(e), -e);
+				            "cannot create a reply queue: the system-wide limit "
+				            "fs.mqueue.queues_max is reached",
+				            ENOSPC);
+			return fail(ClientStatus::Failed, "cannot create a reply queue: " + errno_string(e),
+			            -e);
 		}
 	}
 
@@ -216,7 +203,7 @@ private:
 ClientResult unexpected(ReplyType type)
 {
 	return fail(ClientStatus::Protocol,
-		    "unexpected reply of type " + std::to_string(static_cast<int>(type)));
+	            "unexpected reply of type " + std::to_string(static_cast<int>(type)));
 }
 
 ClientResult bad_payload(const char *what)
@@ -242,6 +229,15 @@ ClientResult first_reply(Exchange &ex, ReplyType want, std::span<const std::uint
 	return {};
 }
 
+// Sends @req and reads its first reply into @payload: @want, or an ERROR.
+ClientResult begin(Exchange &ex, const Request &req, ReplyType want, std::span<const std::uint8_t> &payload)
+{
+	ClientResult r = ex.start(req);
+	if (r.ok())
+		r = first_reply(ex, want, payload);
+	return r;
+}
+
 // Reads the END that closes a stream and checks its total.
 ClientResult expect_end(Exchange &ex, std::uint64_t total)
 {
@@ -263,7 +259,7 @@ ClientResult expect_end(Exchange &ex, std::uint64_t total)
 		return bad_payload("end");
 	if (end.total != total)
 		return fail(ClientStatus::Protocol, "stream ended with total " + std::to_string(end.total) +
-							    ", expected " + std::to_string(total));
+		                                            ", expected " + std::to_string(total));
 	return {};
 }
 
@@ -291,15 +287,27 @@ ClientResult Client::ping(PingInfo &out) const
 	Exchange ex(options_, foreign_);
 	Request req;
 	req.op = Op::Ping;
-	ClientResult r = ex.start(req);
 	std::span<const std::uint8_t> payload;
-	if (r.ok())
-		r = first_reply(ex, ReplyType::Pong, payload);
+	ClientResult r = begin(ex, req, ReplyType::Pong, payload);
 	if (!r.ok())
 		return r;
 	if (decode_pong(payload, out.pong) != Status::Ok)
 		return bad_payload("pong");
 	out.round_trip = std::chrono::microseconds(monotonic_usec() - t0);
+	return expect_end(ex, 0);
+}
+
+ClientResult Client::status(std::string &json) const
+{
+	foreign_ = 0;
+	Exchange ex(options_, foreign_);
+	Request req;
+	req.op = Op::Status;
+	std::span<const std::uint8_t> payload;
+	ClientResult r = begin(ex, req, ReplyType::Status, payload);
+	if (!r.ok())
+		return r;
+	json.assign(reinterpret_cast<const char *>(payload.data()), payload.size());
 	return expect_end(ex, 0);
 }
 
@@ -310,10 +318,8 @@ ClientResult Client::stat(const std::string &path, Meta &out) const
 	Request req;
 	req.op = Op::Stat;
 	req.path = path;
-	ClientResult r = ex.start(req);
 	std::span<const std::uint8_t> payload;
-	if (r.ok())
-		r = first_reply(ex, ReplyType::Meta, payload);
+	ClientResult r = begin(ex, req, ReplyType::Meta, payload);
 	if (!r.ok())
 		return r;
 	if (decode_meta(payload, out) != Status::Ok)
@@ -328,10 +334,8 @@ ClientResult Client::list(const std::string &path, Meta &dir, std::vector<Entry>
 	Request req;
 	req.op = Op::List;
 	req.path = path;
-	ClientResult r = ex.start(req);
 	std::span<const std::uint8_t> payload;
-	if (r.ok())
-		r = first_reply(ex, ReplyType::Meta, payload);
+	ClientResult r = begin(ex, req, ReplyType::Meta, payload);
 	if (!r.ok())
 		return r;
 	if (decode_meta(payload, dir) != Status::Ok)
@@ -351,8 +355,9 @@ ClientResult Client::list(const std::string &path, Meta &dir, std::vector<Entry>
 			if (decode_end(payload, end) != Status::Ok)
 				return bad_payload("end");
 			if (end.total != entries.size())
-				return fail(ClientStatus::Protocol, "listing ended with " + std::to_string(end.total) +
-									    " entries, received " + std::to_string(entries.size()));
+				return fail(ClientStatus::Protocol,
+				            "listing ended with " + std::to_string(end.total) +
+				                    " entries, received " + std::to_string(entries.size()));
 			return {};
 		}
 		case ReplyType::Error: {
@@ -361,14 +366,13 @@ ClientResult Client::list(const std::string &path, Meta &dir, std::vector<Entry>
 				return bad_payload("error");
 			return from_server_error(err);
 		}
-		default:
-			return unexpected(hdr.type);
+		default: return unexpected(hdr.type);
 		}
 	}
 }
 
 ClientResult Client::get(const std::string &path, std::uint64_t offset, std::uint64_t length,
-			 const MetaHandler &on_meta, const DataSink &sink) const
+                         const MetaHandler &on_meta, const DataSink &sink) const
 {
 	foreign_ = 0;
 	Exchange ex(options_, foreign_);
@@ -377,10 +381,8 @@ ClientResult Client::get(const std::string &path, std::uint64_t offset, std::uin
 	req.path = path;
 	req.offset = offset;
 	req.length = length;
-	ClientResult r = ex.start(req);
 	std::span<const std::uint8_t> payload;
-	if (r.ok())
-		r = first_reply(ex, ReplyType::Meta, payload);
+	ClientResult r = begin(ex, req, ReplyType::Meta, payload);
 	if (!r.ok())
 		return r;
 	Meta meta;
@@ -401,10 +403,12 @@ ClientResult Client::get(const std::string &path, std::uint64_t offset, std::uin
 		switch (hdr.type) {
 		case ReplyType::Data: {
 			if (payload.size() > meta.length - received)
-				return fail(ClientStatus::Protocol, "the server sent more data than announced");
+				return fail(ClientStatus::Protocol,
+				            "the server sent more data than announced");
 			int e = sink(payload);
 			if (e < 0)
-				return fail(ClientStatus::Failed, "cannot write output: " + errno_string(e), -e);
+				return fail(ClientStatus::Failed, "cannot write output: " + errno_string(e),
+				            -e);
 			received += payload.size();
 			continue;
 		}
@@ -414,8 +418,8 @@ ClientResult Client::get(const std::string &path, std::uint64_t offset, std::uin
 				return bad_payload("end");
 			if (end.total != received || received != meta.length)
 				return fail(ClientStatus::Protocol,
-					    "transfer incomplete: received " + std::to_string(received) + " of " +
-						    std::to_string(meta.length) + " bytes");
+				            "transfer incomplete: received " + std::to_string(received) +
+				                    " of " + std::to_string(meta.length) + " bytes");
 			return {};
 		}
 		case ReplyType::Error: {
@@ -424,8 +428,7 @@ ClientResult Client::get(const std::string &path, std::uint64_t offset, std::uin
 				return bad_payload("error");
 			return from_server_error(err);
 		}
-		default:
-			return unexpected(hdr.type);
+		default: return unexpected(hdr.type);
 		}
 	}
 }

@@ -15,8 +15,8 @@ namespace fileserver {
 // How a client call ended; the CLI's exit code is this value.
 enum class ClientStatus : int {
 	Ok = 0,
-	Failed = 1,      // local error (output, mqueue budget) or a server-side I/O error
-	Usage = 2,       // used by the CLI only
+	Failed = 1, // local error (output, mqueue budget) or a server-side I/O error
+	Usage = 2,  // used by the CLI only
 	NotFound = 3,
 	Refused = 4,     // refused path or request
 	Unreachable = 5, // no server, or it timed out
@@ -65,11 +65,13 @@ public:
 	explicit Client(ClientOptions options) : options_(std::move(options)) {}
 
 	ClientResult ping(PingInfo &out) const;
+	// The server's live statistics, a JSON object (see docs/protocol.md).
+	ClientResult status(std::string &json) const;
 	ClientResult stat(const std::string &path, protocol::Meta &out) const;
 	ClientResult list(const std::string &path, protocol::Meta &dir,
-			  std::vector<protocol::Entry> &entries) const;
+	                  std::vector<protocol::Entry> &entries) const;
 	ClientResult get(const std::string &path, std::uint64_t offset, std::uint64_t length,
-			 const MetaHandler &on_meta, const DataSink &sink) const;
+	                 const MetaHandler &on_meta, const DataSink &sink) const;
 
 	// Messages dropped in the last call because they were not part of its
 	// reply stream (wrong request id or nonce, undecodable).

@@ -13,7 +13,11 @@ namespace fileserver {
 
 namespace {
 
-enum SlotState : int { kFree, kFilling, kActive };
+enum SlotState : int {
+	kFree,
+	kFilling,
+	kActive
+};
 
 struct Slot {
 	std::atomic<int> state{kFree};

@@ -9,7 +9,10 @@ namespace fileserver {
 // queue (until the server has opened it and the name is unlinked) and a
 // temporary output file. The handlers remove them and re-raise the signal.
 
-enum class CleanupKind { MessageQueue, File };
+enum class CleanupKind {
+	MessageQueue,
+	File
+};
 
 // Registers @path; returns a slot for cleanup_forget(), or -1 if full.
 int cleanup_register(CleanupKind kind, const std::string &path);

@@ -37,7 +37,7 @@ std::string usage_error(std::vector<std::string> args)
 TEST_CASE("daemon options")
 {
 	DaemonOptions o = parse({"--daemonize", "--pidfile", "/run/f.pid", "--user", "nobody", "--group",
-				 "nogroup", "--umask", "027", "--chroot", "/srv", "--startup-timeout", "5"});
+	                         "nogroup", "--umask", "027", "--chroot", "/srv", "--startup-timeout", "5"});
 	CHECK(o.daemonize);
 	CHECK(o.pidfile == "/run/f.pid");
 	CHECK(o.user == "nobody");
@@ -84,12 +84,12 @@ TEST_CASE("invalid daemon option values")
 TEST_CASE("daemon_cmdline_args parses back to the same options")
 {
 	std::vector<std::vector<std::string>> lines = {
-		{},
-		{"-d"},
-		{"-c", "/etc/f.json", "-r", "/srv", "-q", "/q", "-w", "8", "-l", "debug"},
-		{"-d", "--pidfile", "/run/f.pid", "--user", "nobody", "--group", "nogroup", "--umask", "022",
-		 "--chroot", "/jail", "--startup-timeout", "7", "--internal-reexec"},
-		{"--check-config", "--root", "-odd-but-valid"},
+	        {},
+	        {"-d"},
+	        {"-c", "/etc/f.json", "-r", "/srv", "-q", "/q", "-w", "8", "-l", "debug"},
+	        {"-d", "--pidfile", "/run/f.pid", "--user", "nobody", "--group", "nogroup", "--umask", "022",
+	         "--chroot", "/jail", "--startup-timeout", "7", "--internal-reexec"},
+	        {"--check-config", "--root", "-odd-but-valid"},
 	};
 	for (const auto &line : lines) {
 		DaemonOptions a = parse(line);
@@ -114,7 +114,7 @@ TEST_CASE("--help names the daemon options")
 {
 	std::string help = kDaemonUsage;
 	for (const char *opt : {"--daemonize", "--pidfile FILE", "--user USER", "--group GROUP",
-				"--umask MODE", "--chroot DIR"})
+	                        "--umask MODE", "--chroot DIR"})
 		CHECK(help.find(opt) != std::string::npos);
 	CHECK(help.find("internal") == std::string::npos);
 }

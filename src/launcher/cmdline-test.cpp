@@ -96,9 +96,9 @@ TEST_CASE("string options set their override key")
 		std::string value;
 	};
 	const Case cases[] = {
-		{{"--root", "-r"}, "--root=/srv/files", "root", "/srv/files"},
-		{{"--queue", "-q"}, "--queue=/fs-other", "queue", "/fs-other"},
-		{{"--log-level", "-l"}, "--log-level=debug", "log_level", "debug"},
+	        {{"--root", "-r"}, "--root=/srv/files", "root", "/srv/files"},
+	        {{"--queue", "-q"}, "--queue=/fs-other", "queue", "/fs-other"},
+	        {{"--log-level", "-l"}, "--log-level=debug", "log_level", "debug"},
 	};
 	for (const auto &c : cases) {
 		for (const auto &form : c.forms) {
@@ -121,7 +121,7 @@ TEST_CASE("string options set their override key")
 TEST_CASE("--workers and -w set a number that the configuration accepts")
 {
 	const std::vector<std::vector<std::string>> forms = {
-		{"--workers", "8"}, {"-w", "8"}, {"-w8"}, {"--workers=8"}};
+	        {"--workers", "8"}, {"-w", "8"}, {"-w8"}, {"--workers=8"}};
 	for (const auto &args : forms) {
 		DaemonOptions o = parse(args);
 		REQUIRE(o.overrides.contains("workers"));
@@ -139,9 +139,9 @@ TEST_CASE("--workers and -w set a number that the configuration accepts")
 TEST_CASE("--config and -c set the path and mark it as given")
 {
 	const std::vector<std::vector<std::string>> forms = {{"--config", "/tmp/x.json"},
-							     {"-c", "/tmp/x.json"},
-							     {"-c/tmp/x.json"},
-							     {"--config=/tmp/x.json"}};
+	                                                     {"-c", "/tmp/x.json"},
+	                                                     {"-c/tmp/x.json"},
+	                                                     {"--config=/tmp/x.json"}};
 	for (const auto &args : forms) {
 		DaemonOptions o = parse(args);
 		CHECK(o.config_path == "/tmp/x.json");
@@ -193,7 +193,7 @@ TEST_CASE("flags")
 TEST_CASE("everything at once; the last of a repeated option wins")
 {
 	DaemonOptions o = parse({"-c", "/etc/fs.json", "--root", "/a", "-q", "/q1", "-w", "2", "--log-level",
-				 "warning", "--check-config", "-r", "/b"});
+	                         "warning", "--check-config", "-r", "/b"});
 	CHECK(o.config_path == "/etc/fs.json");
 	CHECK(o.config_path_given);
 	CHECK(o.check_config);
@@ -292,7 +292,7 @@ TEST_CASE("the usage text mentions every option")
 {
 	std::string usage = kDaemonUsage;
 	for (const char *opt : {"--config", "--root", "--queue", "--workers", "--log-level", "--check-config",
-				"--help", "--version", "-c,", "-r,", "-q,", "-w,", "-l,", "-h,", "-V,"}) {
+	                        "--help", "--version", "-c,", "-r,", "-q,", "-w,", "-l,", "-h,", "-V,"}) {
 		CAPTURE(opt);
 		CHECK(contains(usage, opt));
 	}

@@ -11,39 +11,39 @@
 namespace fileserver {
 
 const char *const kDaemonUsage =
-	"Usage: fileserverd [OPTION]...\n"
-	"Serve the files under a directory to local clients over POSIX message queues.\n"
-	"\n"
-	"  -c, --config FILE      configuration file (default " FILESERVER_CONFIG_FILE ")\n"
-	"  -r, --root DIR         directory to serve (default " FILESERVER_DEFAULT_ROOT ")\n"
-	"  -q, --queue NAME       server queue name (default /fileserver)\n"
-	"  -w, --workers N        worker threads (default 4)\n"
-	"  -l, --log-level LEVEL  trace, debug, info, warning, error, critical or off\n"
-	"      --check-config     validate the configuration, print it as JSON and exit\n"
-	"  -h, --help             show this help and exit\n"
-	"  -V, --version          show the version and exit\n"
-	"\n"
-	"Legacy SysV daemon mode (without systemd):\n"
-	"  -d, --daemonize        detach (fork, setsid, fork), log to syslog, and exit once\n"
-	"                         the daemon serves, or with its error if it cannot start\n"
-	"      --pidfile FILE     write the daemon's PID to FILE and hold a lock on it\n"
-	"      --user USER        switch to USER (and its groups) once the PID file and the\n"
-	"                         queue are open\n"
-	"      --group GROUP      primary group instead of USER's (needs --user)\n"
-	"      --umask MODE       the daemon's umask, in octal (default 0)\n"
-	"      --chroot DIR       chroot to DIR before switching user; the configuration\n"
-	"                         file and the served root are then paths inside DIR\n"
-	"      --startup-timeout SECS\n"
-	"                         how long to wait for the daemon to start (default 60)\n"
-	"The options of this mode need --daemonize.\n"
-	"\n"
-	"Command-line options override the configuration file. SIGHUP reloads it;\n"
-	"SIGTERM and SIGINT stop the server after in-flight transfers finish.\n"
-	"With --daemonize, SIGUSR2 re-executes the binary in place (same PID, PID file\n"
-	"and queue).\n"
-	"Exit status: 0 success, 1 failure (also: already running), 2 usage error,\n"
-	"4 queue not safe to use or insufficient privileges, 6 invalid configuration\n"
-	"(also: unknown user or group, missing root). See fileserverd(8).\n";
+        "Usage: fileserverd [OPTION]...\n"
+        "Serve the files under a directory to local clients over POSIX message queues.\n"
+        "\n"
+        "  -c, --config FILE      configuration file (default " FILESERVER_CONFIG_FILE ")\n"
+        "  -r, --root DIR         directory to serve (default " FILESERVER_DEFAULT_ROOT ")\n"
+        "  -q, --queue NAME       server queue name (default /fileserver)\n"
+        "  -w, --workers N        worker threads (default 4)\n"
+        "  -l, --log-level LEVEL  trace, debug, info, warning, error, critical or off\n"
+        "      --check-config     validate the configuration, print it as JSON and exit\n"
+        "  -h, --help             show this help and exit\n"
+        "  -V, --version          show the version and exit\n"
+        "\n"
+        "Legacy SysV daemon mode (without systemd):\n"
+        "  -d, --daemonize        detach (fork, setsid, fork), log to syslog, and exit once\n"
+        "                         the daemon serves, or with its error if it cannot start\n"
+        "      --pidfile FILE     write the daemon's PID to FILE and hold a lock on it\n"
+        "      --user USER        switch to USER (and its groups) once the PID file and the\n"
+        "                         queue are open\n"
+        "      --group GROUP      primary group instead of USER's (needs --user)\n"
+        "      --umask MODE       the daemon's umask, in octal (default 0)\n"
+        "      --chroot DIR       chroot to DIR before switching user; the configuration\n"
+        "                         file and the served root are then paths inside DIR\n"
+        "      --startup-timeout SECS\n"
+        "                         how long to wait for the daemon to start (default 60)\n"
+        "The options of this mode need --daemonize.\n"
+        "\n"
+        "Command-line options override the configuration file. SIGHUP reloads it;\n"
+        "SIGTERM and SIGINT stop the server after in-flight transfers finish.\n"
+        "With --daemonize, SIGUSR2 re-executes the binary in place (same PID, PID file\n"
+        "and queue).\n"
+        "Exit status: 0 success, 1 failure (also: already running), 2 usage error,\n"
+        "4 queue not safe to use or insufficient privileges, 6 invalid configuration\n"
+        "(also: unknown user or group, missing root). See fileserverd(8).\n";
 
 namespace {
 
@@ -56,7 +56,7 @@ unsigned long parse_number(const char *opt, const char *arg, int base = 10)
 	auto [ptr, ec] = std::from_chars(arg, end, v, base);
 	if (ec != std::errc() || ptr != end || arg == end)
 		throw UsageError(std::string(opt) + ": not a" + (base == 8 ? "n octal" : "") + " number: '" +
-				 arg + "'");
+		                 arg + "'");
 	return v;
 }
 
@@ -70,7 +70,7 @@ std::string failed_option(char **argv)
 {
 	std::string_view letters(kShortOptions + 1);
 	bool known_short = optopt > 0 && optopt < 0x100 &&
-			   letters.find(static_cast<char>(optopt)) != std::string_view::npos;
+	                   letters.find(static_cast<char>(optopt)) != std::string_view::npos;
 	const char *last = argv[optind - 1];
 	bool long_form = last[0] == '-' && last[1] == '-';
 	if (optopt == 0 || optopt >= 0x100 || (known_short && long_form))
@@ -100,23 +100,23 @@ DaemonOptions parse_daemon_cmdline(int argc, char **argv)
 		OPT_REEXEC,
 	};
 	static const struct option longopts[] = {
-		{"config", required_argument, nullptr, 'c'},
-		{"root", required_argument, nullptr, 'r'},
-		{"queue", required_argument, nullptr, 'q'},
-		{"workers", required_argument, nullptr, 'w'},
-		{"log-level", required_argument, nullptr, 'l'},
-		{"check-config", no_argument, nullptr, OPT_CHECK_CONFIG},
-		{"daemonize", no_argument, nullptr, 'd'},
-		{"pidfile", required_argument, nullptr, OPT_PIDFILE},
-		{"user", required_argument, nullptr, OPT_USER},
-		{"group", required_argument, nullptr, OPT_GROUP},
-		{"umask", required_argument, nullptr, OPT_UMASK},
-		{"chroot", required_argument, nullptr, OPT_CHROOT},
-		{"startup-timeout", required_argument, nullptr, OPT_STARTUP_TIMEOUT},
-		{kReexecFlag + 2, no_argument, nullptr, OPT_REEXEC},
-		{"help", no_argument, nullptr, 'h'},
-		{"version", no_argument, nullptr, 'V'},
-		{nullptr, 0, nullptr, 0},
+	        {"config", required_argument, nullptr, 'c'},
+	        {"root", required_argument, nullptr, 'r'},
+	        {"queue", required_argument, nullptr, 'q'},
+	        {"workers", required_argument, nullptr, 'w'},
+	        {"log-level", required_argument, nullptr, 'l'},
+	        {"check-config", no_argument, nullptr, OPT_CHECK_CONFIG},
+	        {"daemonize", no_argument, nullptr, 'd'},
+	        {"pidfile", required_argument, nullptr, OPT_PIDFILE},
+	        {"user", required_argument, nullptr, OPT_USER},
+	        {"group", required_argument, nullptr, OPT_GROUP},
+	        {"umask", required_argument, nullptr, OPT_UMASK},
+	        {"chroot", required_argument, nullptr, OPT_CHROOT},
+	        {"startup-timeout", required_argument, nullptr, OPT_STARTUP_TIMEOUT},
+	        {kReexecFlag + 2, no_argument, nullptr, OPT_REEXEC},
+	        {"help", no_argument, nullptr, 'h'},
+	        {"version", no_argument, nullptr, 'V'},
+	        {nullptr, 0, nullptr, 0},
 	};
 
 	DaemonOptions o;
@@ -163,7 +163,7 @@ DaemonOptions parse_daemon_cmdline(int argc, char **argv)
 			unsigned long m = parse_number("--umask", optarg, 8);
 			if (m > 0777)
 				throw UsageError(std::string("--umask: '") + optarg +
-						 "' is not a mode (0 to 0777)");
+				                 "' is not a mode (0 to 0777)");
 			o.umask = static_cast<mode_t>(m);
 			daemon_only("--umask");
 			break;
@@ -178,7 +178,7 @@ DaemonOptions parse_daemon_cmdline(int argc, char **argv)
 			unsigned long s = parse_number("--startup-timeout", optarg);
 			if (s < 1 || s > 3600)
 				throw UsageError(std::string("--startup-timeout: '") + optarg +
-						 "' is out of range (1 to 3600 seconds)");
+				                 "' is out of range (1 to 3600 seconds)");
 			o.startup_timeout_sec = static_cast<unsigned>(s);
 			daemon_only("--startup-timeout");
 			break;
@@ -189,10 +189,8 @@ DaemonOptions parse_daemon_cmdline(int argc, char **argv)
 			break;
 		case 'h': o.show_help = true; break;
 		case 'V': o.show_version = true; break;
-		case ':':
-			throw UsageError("option '" + failed_option(argv) + "' needs an argument");
-		default:
-			throw UsageError("unknown option '" + failed_option(argv) + "'");
+		case ':': throw UsageError("option '" + failed_option(argv) + "' needs an argument");
+		default: throw UsageError("unknown option '" + failed_option(argv) + "'");
 		}
 	}
 	if (optind < argc)
@@ -210,10 +208,10 @@ std::vector<std::string> daemon_cmdline_args(const DaemonOptions &o)
 	if (o.config_path_given)
 		a.insert(a.end(), {"--config", o.config_path});
 	static const std::pair<const char *, const char *> kOverrides[] = {
-		{"root", "--root"},
-		{"queue", "--queue"},
-		{"workers", "--workers"},
-		{"log_level", "--log-level"},
+	        {"root", "--root"},
+	        {"queue", "--queue"},
+	        {"workers", "--workers"},
+	        {"log_level", "--log-level"},
 	};
 	for (const auto &[key, opt] : kOverrides) {
 		auto it = o.overrides.find(key);

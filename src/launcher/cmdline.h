@@ -19,7 +19,7 @@ public:
 
 struct DaemonOptions {
 	std::string config_path;
-	bool config_path_given = false; // an explicit --config must exist
+	bool config_path_given = false;                      // an explicit --config must exist
 	nlohmann::json overrides = nlohmann::json::object(); // same keys as the file
 	bool check_config = false;
 	bool show_help = false;

@@ -52,7 +52,7 @@ pid_t fake_fork()
 // A child that plays the intermediate process and the daemon at once:
 // writes @records to the status pipe, then exits with @status.
 LaunchOutcome launch_with(const std::string &records, int status, std::chrono::seconds timeout = 10s,
-			  bool hang = false)
+                          bool hang = false)
 {
 	int fds[2];
 	REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
@@ -75,10 +75,23 @@ LaunchOutcome launch_with(const std::string &records, int status, std::chrono::s
 TEST_CASE("the environment keeps the locale and TZ, and gets a safe PATH")
 {
 	std::vector<std::string> in = {
-		"LANG=C.UTF-8", "LC_ALL=C", "LC_TIME=en_GB", "TZ=UTC", "PATH=/tmp/evil:/usr/bin",
-		"LD_PRELOAD=/tmp/x.so", "LD_LIBRARY_PATH=/tmp", "HOME=/root", "IFS=x", "NOTIFY_SOCKET=/run/x",
-		"LISTEN_FDS=1", "LISTEN_PID=1", "JOURNAL_STREAM=1:2", "FILESERVER_REEXEC_QUEUE_FD=3",
-		"=odd", "NOEQUALS", "LANGX=1",
+	        "LANG=C.UTF-8",
+	        "LC_ALL=C",
+	        "LC_TIME=en_GB",
+	        "TZ=UTC",
+	        "PATH=/tmp/evil:/usr/bin",
+	        "LD_PRELOAD=/tmp/x.so",
+	        "LD_LIBRARY_PATH=/tmp",
+	        "HOME=/root",
+	        "IFS=x",
+	        "NOTIFY_SOCKET=/run/x",
+	        "LISTEN_FDS=1",
+	        "LISTEN_PID=1",
+	        "JOURNAL_STREAM=1:2",
+	        "FILESERVER_REEXEC_QUEUE_FD=3",
+	        "=odd",
+	        "NOEQUALS",
+	        "LANGX=1",
 	};
 	std::vector<char *> envp;
 	for (auto &s : in)
@@ -86,7 +99,7 @@ TEST_CASE("the environment keeps the locale and TZ, and gets a safe PATH")
 	envp.push_back(nullptr);
 	std::vector<std::string> out = filter_environment(envp.data());
 	CHECK(out == std::vector<std::string>{"LANG=C.UTF-8", "LC_ALL=C", "LC_TIME=en_GB", "TZ=UTC",
-					      std::string("PATH=") + kSafePath});
+	                                      std::string("PATH=") + kSafePath});
 	CHECK(filter_environment(nullptr) == std::vector<std::string>{std::string("PATH=") + kSafePath});
 	// Filtering is idempotent: a re-executed launcher does not loop.
 	std::vector<char *> again;
@@ -137,7 +150,7 @@ TEST_CASE("the launching process reports what the daemon says")
 	CHECK(ok.message.empty());
 
 	LaunchOutcome bad =
-		launch_with("pid 1\nerror 6\nconfiguration error: \"workers\": bad\nsecond line", 6);
+	        launch_with("pid 1\nerror 6\nconfiguration error: \"workers\": bad\nsecond line", 6);
 	CHECK(bad.exit_code == 6);
 	CHECK(bad.message == "configuration error: \"workers\": bad\nsecond line");
 

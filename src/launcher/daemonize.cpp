@@ -74,9 +74,14 @@ void close_between(unsigned lo, unsigned hi)
 bool kept_variable(std::string_view name)
 {
 	static const std::string_view kExact[] = {
-		"LANG", "LANGUAGE", "TZ",
-		// Sanitizer builds (tests) read these; other builds ignore them.
-		"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "LSAN_OPTIONS",
+	        "LANG",
+	        "LANGUAGE",
+	        "TZ",
+	        // Sanitizer builds (tests) read these; other builds ignore them.
+	        "ASAN_OPTIONS",
+	        "UBSAN_OPTIONS",
+	        "TSAN_OPTIONS",
+	        "LSAN_OPTIONS",
 	};
 	if (std::find(std::begin(kExact), std::end(kExact), name) != std::end(kExact))
 		return true;
@@ -335,7 +340,7 @@ LaunchOutcome wait_for_daemon(UniqueFD status, pid_t child, std::chrono::seconds
 		std::uint64_t now = monotonic_usec();
 		if (now >= deadline) {
 			std::string msg = "the daemon did not finish starting within " +
-					  std::to_string(timeout.count()) + " s";
+			                  std::to_string(timeout.count()) + " s";
 			if (pidfd && sys_pidfd_send_signal(pidfd.get(), SIGKILL) == 0)
 				msg += "; killed it (pid " + std::to_string(daemon_pid) + ")";
 			kill(child, SIGKILL); // the intermediate process, if still there
@@ -367,12 +372,12 @@ LaunchOutcome wait_for_daemon(UniqueFD status, pid_t child, std::chrono::seconds
 		}
 		if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
 			return {kExitFailure,
-				"the intermediate process failed (" + describe_status(st) + ")"};
+			        "the intermediate process failed (" + describe_status(st) + ")"};
 		std::string who = "the daemon";
 		if (daemon_pid)
 			who += " (pid " + std::to_string(daemon_pid) + ")";
 		return {kExitFailure, who + " exited during start-up without reporting why; "
-					    "see the system log"};
+		                            "see the system log"};
 	}
 }
 
@@ -429,16 +434,16 @@ void redirect_std_fds_to_devnull()
 	for (int fd = 0; fd <= 2; fd++)
 		if (dup2(null.get(), fd) < 0)
 			throw StartupError(kExitFailure, "cannot redirect descriptor " + std::to_string(fd) +
-								 " to /dev/null: " + errno_string(errno));
+			                                         " to /dev/null: " + errno_string(errno));
 }
 
 void enter_root_directory(const std::string &chroot_dir)
 {
 	if (!chroot_dir.empty()) {
 		auto fail = [&chroot_dir](int err) {
-			int code = err == EPERM ? kExitPermission
-				   : (err == ENOENT || err == ENOTDIR) ? kExitNotConfigured
-								       : kExitFailure;
+			int code = err == EPERM                        ? kExitPermission
+			           : (err == ENOENT || err == ENOTDIR) ? kExitNotConfigured
+			                                               : kExitFailure;
 			throw StartupError(code, "cannot chroot to " + chroot_dir + ": " + errno_string(err));
 		};
 		if (chdir(chroot_dir.c_str()) < 0)
@@ -511,12 +516,12 @@ int take_fd_from_env(const char *name)
 	auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), fd);
 	if (ec != std::errc() || p != text.data() + text.size() || fd < 3 || fcntl(fd, F_GETFD) < 0)
 		throw StartupError(kExitFailure,
-				   std::string(name) + "=" + text + " names no open descriptor");
+		                   std::string(name) + "=" + text + " names no open descriptor");
 	return fd;
 }
 
 int reexec(const std::string &exe, const std::vector<std::string> &args,
-	   const std::vector<std::string> &extra_env, std::span<const int> keep_fds)
+           const std::vector<std::string> &extra_env, std::span<const int> keep_fds)
 {
 	std::vector<std::string> env;
 	for (char **e = environ; e && *e; e++) {

@@ -72,7 +72,7 @@ inline constexpr std::chrono::milliseconds kForkRetryPause{500};
 // (process limits, memory pressure: both pass), at most @attempts times.
 // Throws std::system_error. @fork_fn is there for tests.
 pid_t fork_retrying(pid_t (*fork_fn)() = ::fork, int attempts = kForkAttempts,
-		    std::chrono::milliseconds pause = kForkRetryPause);
+                    std::chrono::milliseconds pause = kForkRetryPause);
 
 // The daemon's end of the status pipe to the launching process. Records:
 // "pid N\n" once forked, then "ready\n", or "error CODE\n" followed by the
@@ -166,6 +166,6 @@ int take_fd_from_env(const char *name);
 // across it. If @exe is gone (ENOENT), runs /proc/self/exe instead.
 // Returns only on failure, with -errno and FD_CLOEXEC back on @keep_fds.
 int reexec(const std::string &exe, const std::vector<std::string> &args,
-	   const std::vector<std::string> &extra_env, std::span<const int> keep_fds);
+           const std::vector<std::string> &extra_env, std::span<const int> keep_fds);
 
 } // namespace fileserver

@@ -34,21 +34,6 @@ using namespace fileserver;
 
 namespace {
 
-nlohmann::json config_to_json(const Config &c)
-{
-	return {
-		{"root", c.root},
-		{"queue", c.queue},
-		{"workers", c.workers},
-		{"backlog", c.backlog},
-		{"log_level", c.log_level},
-		{"send_timeout_ms", c.send_timeout.count()},
-		{"shutdown_timeout_ms", c.shutdown_timeout.count()},
-		{"queue_max_messages", c.queue_max_messages},
-		{"queue_message_size", c.queue_message_size},
-	};
-}
-
 // The same loader serves start-up and every SIGHUP: file, then command line.
 Server::ConfigLoader make_loader(const DaemonOptions &opts)
 {
@@ -65,7 +50,7 @@ MessageQueue inherited_queue(const std::string &name)
 		return {};
 	if (n > 1 || sd_is_mq(SD_LISTEN_FDS_START, nullptr) <= 0)
 		throw StartupError(kExitFailure, "socket activation passed " + std::to_string(n) +
-							 " descriptor(s); expected one message queue");
+		                                         " descriptor(s); expected one message queue");
 	if (sd_is_mq(SD_LISTEN_FDS_START, name.c_str()) <= 0)
 		spdlog::warn("The queue passed by systemd is not {}; serving on it anyway", name);
 	MessageQueue q(SD_LISTEN_FDS_START);
@@ -90,13 +75,15 @@ int run_foreground(const DaemonOptions &opts)
 	}
 	set_log_level(config.log_level);
 	if (opts.check_config) {
-		std::cout << config_to_json(config).dump(2) << "\n";
+		std::cout << config_json(config).dump(2) << "\n";
 		return kExitSuccess;
 	}
 
 	try {
 		SignalPipe signals({SIGTERM, SIGINT, SIGHUP});
 		signal(SIGPIPE, SIG_IGN);
+		// Re-executing in place is for --daemonize; a supervisor restarts.
+		signal(SIGUSR2, SIG_IGN);
 		Server server(config, loader, inherited_queue(config.queue));
 		SystemdLifecycle lifecycle;
 		return server.run(signals, lifecycle);
@@ -145,8 +132,8 @@ std::string reexec_in_place(Daemon &d, const MessageQueue &queue, const Config &
 	for (auto &a : daemon_cmdline_args(next))
 		args.push_back(std::move(a));
 	std::vector<std::string> env{
-		std::string(kReexecQueueFdVar) + "=" + std::to_string(queue.get()),
-		std::string(kReexecConfigVar) + "=" + config_to_json(running).dump(),
+	        std::string(kReexecQueueFdVar) + "=" + std::to_string(queue.get()),
+	        std::string(kReexecConfigVar) + "=" + config_json(running).dump(),
 	};
 	std::vector<int> keep{queue.get()};
 	if (d.pidfile.valid()) {
@@ -208,7 +195,7 @@ int run_daemon(Daemon &d, StartupReport &report)
 			d.pidfile = PidFile::acquire(d.opts.pidfile);
 			if (d.pidfile.stale_pid())
 				spdlog::info("Took over the stale PID file {} (left by pid {})",
-					     d.opts.pidfile, d.pidfile.stale_pid());
+				             d.opts.pidfile, d.pidfile.stale_pid());
 		}
 		// What is outside of a chroot must be looked up before entering it.
 		std::optional<Credentials> creds;
@@ -227,7 +214,7 @@ int run_daemon(Daemon &d, StartupReport &report)
 		if (creds) {
 			drop_privileges(*creds);
 			spdlog::info("Running as user {} (uid {}, gid {})", creds->user, creds->uid,
-				     creds->gid);
+			             creds->gid);
 		}
 		DaemonLifecycle lifecycle(report);
 		return serve(d, std::move(server), signals, lifecycle);
@@ -253,8 +240,8 @@ int run_daemonized(DaemonOptions opts, char **argv)
 		// Paths given relative to where we were started, before chdir("/").
 		// Under --chroot, the configuration file is inside it.
 		opts.config_path = opts.chroot_dir.empty() || opts.config_path.starts_with("/")
-					   ? absolute_path(opts.config_path)
-					   : "/" + opts.config_path;
+		                           ? absolute_path(opts.config_path)
+		                           : "/" + opts.config_path;
 		opts.pidfile = absolute_path(opts.pidfile);
 		opts.chroot_dir = absolute_path(opts.chroot_dir);
 	} catch (const std::exception &e) {
@@ -274,7 +261,7 @@ int run_daemonized(DaemonOptions opts, char **argv)
 		// The launching process: the daemon serves, or here is why not.
 		if (launched->exit_code != kExitSuccess && launched->message.empty())
 			launched->message = "the daemon failed to start (exit status " +
-					    std::to_string(launched->exit_code) + "); see the system log";
+			                    std::to_string(launched->exit_code) + "); see the system log";
 		if (launched->exit_code != kExitSuccess)
 			std::fprintf(stderr, "fileserverd: %s\n", launched->message.c_str());
 		return launched->exit_code;
@@ -310,7 +297,7 @@ int run_reexecuted(DaemonOptions opts, const char *argv0)
 			throw StartupError(kExitFailure, handover_error);
 		if (queue_fd < 0)
 			throw StartupError(kExitUsage,
-					   "--internal-reexec is only for a daemon re-executing itself");
+			                   "--internal-reexec is only for a daemon re-executing itself");
 		const char *passed = std::getenv(kReexecConfigVar);
 		std::string running_json = passed ? passed : "";
 		unsetenv(kReexecConfigVar);
@@ -352,7 +339,7 @@ int run_reexecuted(DaemonOptions opts, const char *argv0)
 		}
 		if (running && config.queue != running->queue)
 			spdlog::warn("The queue changes only after a restart: serving {} still",
-				     running->queue);
+			             running->queue);
 		if (running) {
 			config.queue = running->queue;
 			config.queue_max_messages = running->queue_max_messages;
@@ -386,7 +373,8 @@ int main(int argc, char **argv)
 	try {
 		opts = parse_daemon_cmdline(argc, argv);
 	} catch (const UsageError &e) {
-		std::fprintf(stderr, "fileserverd: %s\nTry 'fileserverd --help' for more information.\n", e.what());
+		std::fprintf(stderr, "fileserverd: %s\nTry 'fileserverd --help' for more information.\n",
+		             e.what());
 		return kExitUsage;
 	}
 	if (opts.show_help) {

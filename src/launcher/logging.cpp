@@ -36,7 +36,7 @@ void setup_syslog_logging()
 	spdlog::drop_all();
 	// syslog adds its own timestamp, ident and PID: the payload is enough.
 	auto logger = spdlog::syslog_logger_mt("fileserverd-syslog", "fileserverd", LOG_PID | LOG_NDELAY,
-					       LOG_DAEMON, false);
+	                                       LOG_DAEMON, false);
 	logger->set_level(level);
 	logger->flush_on(spdlog::level::trace);
 	spdlog::set_default_logger(logger);

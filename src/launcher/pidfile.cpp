@@ -206,7 +206,7 @@ PidFile PidFile::acquire(const std::string &path)
 			pid_t pid = wait_for_pid(fd.get());
 			std::string holder = pid ? std::to_string(pid) : std::string("unknown");
 			throw StartupError(kExitAlreadyRunning, "already running (pid " + holder +
-									"): PID file " + path + " is locked");
+			                                                "): PID file " + path + " is locked");
 		}
 		// Removed or replaced between our open() and flock(): start over.
 		if (!same_file(fd.get(), path))
@@ -240,7 +240,7 @@ PidFile PidFile::adopt(const std::string &path, int fd_number)
 	if (flock(fd.get(), LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
 			throw StartupError(kExitAlreadyRunning, "the inherited PID file " + path +
-									" is locked by another process");
+			                                                " is locked by another process");
 		fail(errno, "cannot lock the inherited PID file " + path);
 	}
 	if (read_pid(fd.get()) != getpid()) {

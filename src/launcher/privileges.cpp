@@ -95,7 +95,7 @@ Credentials resolve_credentials(const std::string &user, const std::string &grou
 			throw StartupError(kExitNotConfigured, "unknown group '" + group + "'");
 		if (r < 0)
 			throw StartupError(kExitFailure,
-					   "cannot look up group '" + group + "': " + errno_string(r));
+			                   "cannot look up group '" + group + "': " + errno_string(r));
 		c.gid = gr.gr_gid;
 	}
 
@@ -133,8 +133,8 @@ void drop_privileges(const Credentials &c)
 {
 	auto fail = [&c](int err, const char *call) {
 		throw StartupError(err == EPERM ? kExitPermission : kExitFailure,
-				   std::string("cannot switch to user ") + c.user + ": " + call + ": " +
-					   errno_string(err));
+		                   std::string("cannot switch to user ") + c.user + ": " + call + ": " +
+		                           errno_string(err));
 	};
 	if (setgroups(c.groups.size(), c.groups.data()) < 0)
 		fail(errno, "setgroups");
@@ -147,12 +147,12 @@ void drop_privileges(const Credentials &c)
 	// it did, and that nothing lets us back.
 	if (!has_credentials(c))
 		throw StartupError(kExitFailure,
-				   "switching to user " + c.user + " left some user or group ids behind");
+		                   "switching to user " + c.user + " left some user or group ids behind");
 	if (c.uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
 		throw StartupError(kExitFailure, "could get root back after switching to user " + c.user);
 	if (c.gid != 0 && c.uid != 0 && (setgid(0) == 0 || setegid(0) == 0))
 		throw StartupError(kExitFailure,
-				   "could get group root back after switching to user " + c.user);
+		                   "could get group root back after switching to user " + c.user);
 }
 
 } // namespace fileserver

@@ -127,7 +127,7 @@ TEST_SUITE_BEGIN("wire");
 
 TEST_CASE("request round trip keeps every field")
 {
-	for (Op op : {Op::Get, Op::Stat, Op::List, Op::Ping}) {
+	for (Op op : {Op::Get, Op::Stat, Op::List, Op::Ping, Op::Status}) {
 		CAPTURE(to_string(op));
 		Request in = sample_request();
 		in.op = op;
@@ -245,7 +245,7 @@ TEST_CASE("encode_request returns empty for invalid input")
 	}
 	SUBCASE("op past the last")
 	{
-		r.op = static_cast<Op>(5);
+		r.op = static_cast<Op>(6);
 	}
 	CHECK(encode_request(r).empty());
 }
@@ -312,7 +312,7 @@ TEST_CASE("decode_request: unknown op")
 	}
 	SUBCASE("max + 1")
 	{
-		poke<std::uint16_t>(msg, kReqOffOp, static_cast<std::uint16_t>(Op::Ping) + 1);
+		poke<std::uint16_t>(msg, kReqOffOp, static_cast<std::uint16_t>(Op::Status) + 1);
 	}
 	SUBCASE("0xffff")
 	{
@@ -511,7 +511,7 @@ TEST_CASE("decode_request keeps an embedded NUL in the path")
 TEST_CASE("reply header round trip for every type")
 {
 	for (auto type : {ReplyType::Meta, ReplyType::Data, ReplyType::End, ReplyType::Error,
-			  ReplyType::Entries, ReplyType::Pong}) {
+	                  ReplyType::Entries, ReplyType::Pong}) {
 		CAPTURE(static_cast<int>(type));
 		ReplyHeader in = sample_header(type);
 		in.payload_size = 9999; // encode_reply sets the real size
@@ -642,7 +642,7 @@ TEST_CASE("decode_reply: malformed headers")
 	}
 	SUBCASE("type max + 1")
 	{
-		poke<std::uint16_t>(msg, kRepOffType, static_cast<std::uint16_t>(ReplyType::Pong) + 1);
+		poke<std::uint16_t>(msg, kRepOffType, static_cast<std::uint16_t>(ReplyType::Status) + 1);
 		CHECK(decode_reply(msg, out, pl) == Status::BadType);
 	}
 	SUBCASE("type 0xffff")

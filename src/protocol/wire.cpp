@@ -33,13 +33,13 @@ bool all_zero(const std::uint8_t *p, std::size_t n)
 
 bool valid_op(std::uint16_t op)
 {
-	return op >= static_cast<std::uint16_t>(Op::Get) && op <= static_cast<std::uint16_t>(Op::Ping);
+	return op >= static_cast<std::uint16_t>(Op::Get) && op <= static_cast<std::uint16_t>(Op::Status);
 }
 
 bool valid_reply_type(std::uint16_t t)
 {
 	return t >= static_cast<std::uint16_t>(ReplyType::Meta) &&
-	       t <= static_cast<std::uint16_t>(ReplyType::Pong);
+	       t <= static_cast<std::uint16_t>(ReplyType::Status);
 }
 
 } // namespace
@@ -68,6 +68,7 @@ std::string_view to_string(Op op)
 	case Op::Stat: return "stat";
 	case Op::List: return "ls";
 	case Op::Ping: return "ping";
+	case Op::Status: return "status";
 	}
 	return "unknown";
 }
@@ -154,7 +155,7 @@ void encode_reply_header(const ReplyHeader &hdr, std::span<std::uint8_t> out)
 }
 
 std::size_t encode_reply(const ReplyHeader &hdr, std::span<const std::uint8_t> payload,
-			 std::span<std::uint8_t> out)
+                         std::span<std::uint8_t> out)
 {
 	if (out.size() < kReplyHeaderSize || payload.size() > out.size() - kReplyHeaderSize)
 		return 0;
@@ -167,7 +168,7 @@ std::size_t encode_reply(const ReplyHeader &hdr, std::span<const std::uint8_t> p
 }
 
 Status decode_reply(std::span<const std::uint8_t> msg, ReplyHeader &hdr,
-		    std::span<const std::uint8_t> &payload)
+                    std::span<const std::uint8_t> &payload)
 {
 	if (msg.size() < kReplyHeaderSize)
 		return Status::TooShort;

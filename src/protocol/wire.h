@@ -35,6 +35,7 @@ enum class Op : std::uint16_t {
 	Stat = 2,
 	List = 3,
 	Ping = 4,
+	Status = 5,
 };
 
 enum class ReplyType : std::uint16_t {
@@ -44,6 +45,7 @@ enum class ReplyType : std::uint16_t {
 	Error = 4,
 	Entries = 5,
 	Pong = 6,
+	Status = 7, // STATUS: the server's statistics as a JSON object (UTF-8 text)
 };
 
 using Nonce = std::array<std::uint8_t, 16>;
@@ -108,15 +110,15 @@ inline constexpr std::size_t kMaxEntryName = 255;
 
 enum class Status {
 	Ok = 0,
-	TooShort,       // fewer bytes than the fixed header
+	TooShort, // fewer bytes than the fixed header
 	BadMagic,
 	BadVersion,
-	BadType,        // unknown op or reply type
-	BadLength,      // declared lengths disagree with the message size
-	BadQueueName,   // reply queue name is not a valid queue name
+	BadType,      // unknown op or reply type
+	BadLength,    // declared lengths disagree with the message size
+	BadQueueName, // reply queue name is not a valid queue name
 	PathTooLong,
-	BadReserved,    // reserved bytes or flags not zero
-	BadPayload,     // payload does not match its type's layout
+	BadReserved, // reserved bytes or flags not zero
+	BadPayload,  // payload does not match its type's layout
 };
 
 std::string_view to_string(Status status);
@@ -132,12 +134,12 @@ Status decode_request(std::span<const std::uint8_t> msg, Request &out);
 // hold kReplyHeaderSize + payload) and returns the message size, or 0 if the
 // payload does not fit.
 std::size_t encode_reply(const ReplyHeader &hdr, std::span<const std::uint8_t> payload,
-			 std::span<std::uint8_t> out);
+                         std::span<std::uint8_t> out);
 // Writes only the header in front of a payload already placed at
 // out[kReplyHeaderSize...]: the zero-copy path for file data.
 void encode_reply_header(const ReplyHeader &hdr, std::span<std::uint8_t> out);
 Status decode_reply(std::span<const std::uint8_t> msg, ReplyHeader &hdr,
-		    std::span<const std::uint8_t> &payload);
+                    std::span<const std::uint8_t> &payload);
 
 std::array<std::uint8_t, kMetaSize> encode_meta(const Meta &meta);
 Status decode_meta(std::span<const std::uint8_t> payload, Meta &out);

@@ -198,7 +198,7 @@ TEST_SUITE_BEGIN("path-resolver");
 TEST_CASE("check_client_path accepts ordinary relative paths")
 {
 	for (std::string_view p : {"", ".", "file.txt", "a/b/c", "./file.txt", "a//b", "dir/", "...", "..foo",
-				   "foo..", ".hidden", "a/.../b"}) {
+	                           "foo..", ".hidden", "a/.../b"}) {
 		CAPTURE(p);
 		std::string why;
 		CHECK(check_client_path(p, why) == 0);
@@ -213,20 +213,20 @@ TEST_CASE("check_client_path refuses escapes, NULs and long names")
 		int err;
 	};
 	const Case cases[] = {
-		{"..", EPERM},
-		{"../x", EPERM},
-		{"a/../b", EPERM},
-		{"a/..", EPERM},
-		{"a/../../..", EPERM},
-		{"/etc/passwd", EPERM},
-		{"/", EPERM},
-		{"//etc", EPERM},
-		{std::string("file.txt\0", 9), EINVAL},
-		{std::string("a\0/../b", 7), EINVAL},
-		{std::string(PATH_MAX, 'a'), ENAMETOOLONG},
-		{std::string(PATH_MAX + 100, 'a'), ENAMETOOLONG},
-		{std::string(NAME_MAX + 1, 'c'), ENAMETOOLONG},
-		{"dir/" + std::string(NAME_MAX + 1, 'c') + "/x", ENAMETOOLONG},
+	        {"..", EPERM},
+	        {"../x", EPERM},
+	        {"a/../b", EPERM},
+	        {"a/..", EPERM},
+	        {"a/../../..", EPERM},
+	        {"/etc/passwd", EPERM},
+	        {"/", EPERM},
+	        {"//etc", EPERM},
+	        {std::string("file.txt\0", 9), EINVAL},
+	        {std::string("a\0/../b", 7), EINVAL},
+	        {std::string(PATH_MAX, 'a'), ENAMETOOLONG},
+	        {std::string(PATH_MAX + 100, 'a'), ENAMETOOLONG},
+	        {std::string(NAME_MAX + 1, 'c'), ENAMETOOLONG},
+	        {"dir/" + std::string(NAME_MAX + 1, 'c') + "/x", ENAMETOOLONG},
 	};
 	for (const auto &c : cases) {
 		CAPTURE(c.path);
@@ -321,7 +321,7 @@ TEST_CASE("'..' and absolute paths are refused with EPERM")
 	Tree t;
 	for (auto purpose : kAllPurposes)
 		for (std::string_view p : {"..", "a/../b", "sub/../file.txt", "../x", "../root/file.txt",
-					   "/etc/passwd", "/", "sub/.."})
+		                           "/etc/passwd", "/", "sub/.."})
 			check_refused(t, p, purpose, EPERM);
 }
 
@@ -465,8 +465,8 @@ TEST_CASE("Inspect reports the type and size of any entry")
 		std::string_view path;
 		mode_t type;
 	} cases[] = {
-		{"file.txt", S_IFREG}, {"sub", S_IFDIR},        {"link", S_IFREG}, // followed
-		{"fifo", S_IFIFO},     {"noperm.txt", S_IFREG},
+	        {"file.txt", S_IFREG}, {"sub", S_IFDIR},        {"link", S_IFREG}, // followed
+	        {"fifo", S_IFIFO},     {"noperm.txt", S_IFREG},
 	};
 	for (const auto &c : cases) {
 		CAPTURE(c.path);

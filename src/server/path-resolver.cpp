@@ -47,7 +47,7 @@ int check_client_path(std::string_view path, std::string &why)
 }
 
 int resolve_beneath(int root_fd, std::string_view path, OpenPurpose purpose, ResolvedPath &out,
-		    std::string &why)
+                    std::string &why)
 {
 	int r = check_client_path(path, why);
 	if (r < 0)
@@ -59,9 +59,7 @@ int resolve_beneath(int root_fd, std::string_view path, OpenPurpose purpose, Res
 		// O_NONBLOCK: a FIFO planted under the root must not block a worker.
 		flags |= O_RDONLY | O_NONBLOCK | O_NOCTTY;
 		break;
-	case OpenPurpose::Directory:
-		flags |= O_RDONLY | O_DIRECTORY;
-		break;
+	case OpenPurpose::Directory: flags |= O_RDONLY | O_DIRECTORY; break;
 	case OpenPurpose::Inspect:
 		// openat2 refuses O_PATH with any flag but O_DIRECTORY/O_NOFOLLOW/O_CLOEXEC.
 		flags |= O_PATH;
@@ -73,7 +71,10 @@ int resolve_beneath(int root_fd, std::string_view path, OpenPurpose purpose, Res
 	if (fd < 0) {
 		switch (-fd) {
 		case ENOENT: why = "no such file or directory"; break;
-		case ENOTDIR: why = purpose == OpenPurpose::Directory ? "not a directory" : "a path component is not a directory"; break;
+		case ENOTDIR:
+			why = purpose == OpenPurpose::Directory ? "not a directory"
+			                                        : "a path component is not a directory";
+			break;
 		case EXDEV: why = "path escapes the served root"; return -EPERM;
 		case ELOOP: why = "too many levels of symbolic links"; return -EPERM;
 		case EACCES: why = "permission denied"; break;

@@ -29,6 +29,6 @@ int check_client_path(std::string_view path, std::string &why);
 // no magic links). An empty path or "." names the root itself. Returns 0 or
 // -errno with @why set to a message for the client.
 int resolve_beneath(int root_fd, std::string_view path, OpenPurpose purpose, ResolvedPath &out,
-		    std::string &why);
+                    std::string &why);
 
 } // namespace fileserver

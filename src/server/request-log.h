@@ -46,7 +46,7 @@ void log_request(const RequestRecord &rec);
 // A sink that keeps the record's fields apart (the journal does); it gets
 // the level, the formatted message and the record.
 using StructuredRequestLogger = void (*)(int syslog_priority, const std::string &message,
-					 const RequestRecord &rec);
+                                         const RequestRecord &rec);
 void set_structured_request_logger(StructuredRequestLogger logger);
 
 } // namespace fileserver

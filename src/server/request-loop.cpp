@@ -29,8 +29,8 @@ RequestLoop *g_loop = nullptr;
 } // namespace
 
 RequestLoop::RequestLoop(const MessageQueue &queue, WorkerPool &pool, ContextSource context,
-			 ServerStats &stats)
-	: queue_(queue), pool_(pool), context_(std::move(context)), stats_(stats)
+                         ServerStats &stats)
+        : queue_(queue), pool_(pool), context_(std::move(context)), stats_(stats)
 {
 	struct mq_attr attr;
 	int r = queue_.attributes(attr);
@@ -103,10 +103,10 @@ int RequestLoop::arm()
 	if (err == EBUSY) {
 		if (!told_stolen_.exchange(true))
 			spdlog::warn("Another process holds the mq_notify registration of the server "
-				     "queue; serving by polling until it can be taken back");
+			             "queue; serving by polling until it can be taken back");
 	} else {
 		spdlog::error("mq_notify on the server queue failed: {}; serving by polling",
-			      errno_string(err));
+		              errno_string(err));
 	}
 	std::uint64_t one = 1;
 	[[maybe_unused]] ssize_t n = write(wake_.get(), &one, sizeof(one));
@@ -188,8 +188,8 @@ void RequestLoop::dispatch(std::span<const std::uint8_t> msg)
 	if (pool_.try_submit(std::move(job)))
 		return;
 	// Not taken: the job, and so req, is intact.
-	std::string why = "server busy: all " + std::to_string(pool_.size()) +
-			  " workers and the backlog are in use";
+	std::string why =
+	        "server busy: all " + std::to_string(pool_.size()) + " workers and the backlog are in use";
 	reply_error_now(req, EBUSY, why);
 	rec.outcome = Outcome::Busy;
 	rec.error = EBUSY;
@@ -205,7 +205,7 @@ void RequestLoop::log_dropped(std::size_t size, std::string_view why, std::uint6
 	std::uint64_t last = last_drop_log_usec_.load();
 	if (now_usec - last >= 1000000 && last_drop_log_usec_.compare_exchange_strong(last, now_usec))
 		spdlog::warn("Dropped a malformed request ({} bytes: {}); {} dropped so far", size, why,
-			     dropped);
+		             dropped);
 }
 
 } // namespace fileserver

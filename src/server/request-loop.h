@@ -26,8 +26,7 @@ public:
 	using ContextSource = std::function<std::shared_ptr<const ServingContext>()>;
 
 	// @queue must be O_NONBLOCK. Only one loop may run in a process.
-	RequestLoop(const MessageQueue &queue, WorkerPool &pool, ContextSource context,
-		    ServerStats &stats);
+	RequestLoop(const MessageQueue &queue, WorkerPool &pool, ContextSource context, ServerStats &stats);
 	~RequestLoop();
 	RequestLoop(const RequestLoop &) = delete;
 	RequestLoop &operator=(const RequestLoop &) = delete;

@@ -108,9 +108,9 @@ TEST_CASE("defaults")
 TEST_CASE("every key is parsed")
 {
 	json file = {
-		{"root", "/srv/data"},      {"queue", "/fs-test"},      {"workers", 16},
-		{"backlog", 200},           {"log_level", "debug"},     {"send_timeout_ms", 250},
-		{"shutdown_timeout_ms", 0}, {"queue_max_messages", 32}, {"queue_message_size", 65536},
+	        {"root", "/srv/data"},      {"queue", "/fs-test"},      {"workers", 16},
+	        {"backlog", 200},           {"log_level", "debug"},     {"send_timeout_ms", 250},
+	        {"shutdown_timeout_ms", 0}, {"queue_max_messages", 32}, {"queue_message_size", 65536},
 	};
 	Config c = make_config(file, nullptr);
 	CHECK(c.root == "/srv/data");
@@ -213,11 +213,11 @@ TEST_CASE("an unknown key is refused, naming the key")
 TEST_CASE("a wrong type is refused, naming the key")
 {
 	const char *numeric[] = {"workers",
-				 "backlog",
-				 "send_timeout_ms",
-				 "shutdown_timeout_ms",
-				 "queue_max_messages",
-				 "queue_message_size"};
+	                         "backlog",
+	                         "send_timeout_ms",
+	                         "shutdown_timeout_ms",
+	                         "queue_max_messages",
+	                         "queue_message_size"};
 	for (const char *key : numeric) {
 		CAPTURE(key);
 		check_refused(json{{key, "4"}}, key);
@@ -440,3 +440,21 @@ TEST_CASE("restart_only_changes lists exactly the changed restart-only keys")
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("config_json round-trips through make_config")
+{
+	Config c = make_config(nullptr, json::object());
+	c.root = "/srv/elsewhere";
+	c.queue = "/other";
+	c.workers = 7;
+	c.backlog = 3;
+	c.log_level = "debug";
+	c.send_timeout = std::chrono::milliseconds(1234);
+	c.shutdown_timeout = std::chrono::milliseconds(0);
+	c.queue_max_messages = 5;
+	c.queue_message_size = 9000;
+	json j = config_json(c);
+	CHECK(j.size() == 9);
+	CHECK(j["send_timeout_ms"] == 1234);
+	CHECK(make_config(j, nullptr) == c);
+}

@@ -19,8 +19,8 @@ using nlohmann::json;
 
 namespace {
 
-const std::set<std::string_view> kLogLevels = {"trace", "debug", "info", "warning",
-					       "error", "critical", "off"};
+const std::set<std::string_view> kLogLevels = {"trace", "debug",    "info", "warning",
+                                               "error", "critical", "off"};
 
 std::uint64_t get_uint(const json &v, const std::string &key, std::uint64_t min, std::uint64_t max)
 {
@@ -29,7 +29,7 @@ std::uint64_t get_uint(const json &v, const std::string &key, std::uint64_t min,
 	auto n = v.get<std::uint64_t>();
 	if (n < min || n > max)
 		throw ConfigError("\"" + key + "\": " + std::to_string(n) + " is out of range [" +
-				  std::to_string(min) + ", " + std::to_string(max) + "]");
+		                  std::to_string(min) + ", " + std::to_string(max) + "]");
 	return n;
 }
 
@@ -50,12 +50,14 @@ void apply(Config &c, const json &obj, const std::string &origin)
 		if (key == "root") {
 			c.root = get_string(v, key);
 			if (c.root.empty() || c.root[0] != '/')
-				throw ConfigError("\"root\": must be an absolute path, got \"" + c.root + "\"");
+				throw ConfigError("\"root\": must be an absolute path, got \"" + c.root +
+				                  "\"");
 		} else if (key == "queue") {
 			c.queue = get_string(v, key);
 			if (!is_valid_queue_name(c.queue))
 				throw ConfigError("\"queue\": \"" + c.queue +
-						  "\" is not a queue name (one '/' then 1-255 characters, no other '/')");
+				                  "\" is not a queue name (one '/' then 1-255 characters, no "
+				                  "other '/')");
 		} else if (key == "workers") {
 			c.workers = static_cast<unsigned>(get_uint(v, key, 1, 1024));
 		} else if (key == "backlog") {
@@ -64,7 +66,7 @@ void apply(Config &c, const json &obj, const std::string &origin)
 			c.log_level = get_string(v, key);
 			if (!kLogLevels.contains(c.log_level))
 				throw ConfigError("\"log_level\": unknown level \"" + c.log_level +
-						  "\" (trace, debug, info, warning, error, critical, off)");
+				                  "\" (trace, debug, info, warning, error, critical, off)");
 		} else if (key == "send_timeout_ms") {
 			c.send_timeout = std::chrono::milliseconds(get_uint(v, key, 1, 3600000));
 		} else if (key == "shutdown_timeout_ms") {
@@ -73,7 +75,7 @@ void apply(Config &c, const json &obj, const std::string &origin)
 			c.queue_max_messages = static_cast<long>(get_uint(v, key, 1, 65536));
 		} else if (key == "queue_message_size") {
 			c.queue_message_size = static_cast<long>(
-				get_uint(v, key, protocol::kMaxRequestSize, 16 * 1024 * 1024));
+			        get_uint(v, key, protocol::kMaxRequestSize, 16 * 1024 * 1024));
 		} else {
 			throw ConfigError("\"" + key + "\": unknown setting");
 		}
@@ -114,6 +116,21 @@ json read_config_file(const std::string &path, bool missing_ok)
 	if (in.bad())
 		throw ConfigError(path + ": read error");
 	return parse_config_text(ss.str(), path);
+}
+
+json config_json(const Config &c)
+{
+	return {
+	        {"root", c.root},
+	        {"queue", c.queue},
+	        {"workers", c.workers},
+	        {"backlog", c.backlog},
+	        {"log_level", c.log_level},
+	        {"send_timeout_ms", c.send_timeout.count()},
+	        {"shutdown_timeout_ms", c.shutdown_timeout.count()},
+	        {"queue_max_messages", c.queue_max_messages},
+	        {"queue_message_size", c.queue_message_size},
+	};
 }
 
 std::string restart_only_changes(const Config &a, const Config &b)

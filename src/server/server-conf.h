@@ -20,15 +20,15 @@ public:
 // The server's settings. docs and fileserver.json(5) list every key; the
 // comments say which ones a reload applies.
 struct Config {
-	std::string root;                  // reload: yes
-	std::string queue = "/fileserver"; // reload: no (restart)
-	unsigned workers = 4;              // reload: no (restart)
-	unsigned backlog = 64;             // reload: no (restart)
-	std::string log_level = "info";    // reload: yes
-	std::chrono::milliseconds send_timeout{5000};       // reload: yes
-	std::chrono::milliseconds shutdown_timeout{10000};  // reload: yes
-	long queue_max_messages = 10;      // reload: no; only when the server creates the queue
-	long queue_message_size = 8192;    // reload: no; only when the server creates the queue
+	std::string root;                                  // reload: yes
+	std::string queue = "/fileserver";                 // reload: no (restart)
+	unsigned workers = 4;                              // reload: no (restart)
+	unsigned backlog = 64;                             // reload: no (restart)
+	std::string log_level = "info";                    // reload: yes
+	std::chrono::milliseconds send_timeout{5000};      // reload: yes
+	std::chrono::milliseconds shutdown_timeout{10000}; // reload: yes
+	long queue_max_messages = 10;   // reload: no; only when the server creates the queue
+	long queue_message_size = 8192; // reload: no; only when the server creates the queue
 
 	bool operator==(const Config &) const = default;
 };
@@ -43,6 +43,9 @@ nlohmann::json parse_config_text(std::string_view text, const std::string &origi
 
 // Reads @path. A missing file yields null when @missing_ok, else throws.
 nlohmann::json read_config_file(const std::string &path, bool missing_ok);
+
+// The configuration as a JSON object with every key (the file's format).
+nlohmann::json config_json(const Config &config);
 
 // Lists settings whose change only a restart applies.
 std::string restart_only_changes(const Config &old_config, const Config &new_config);

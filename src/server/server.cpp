@@ -11,7 +11,10 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include "build-config.h"
 
 #include "protocol/wire.h"
 #include "server/request-loop.h"
@@ -48,16 +51,17 @@ UniqueFD open_root(const std::string &root)
 	if (!fd) {
 		int err = errno;
 		throw StartupError(kExitNotConfigured,
-				   "cannot open root directory " + root + ": " + errno_string(err));
+		                   "cannot open root directory " + root + ": " + errno_string(err));
 	}
 	// Every path is resolved with openat2(); a seccomp filter may hide it
 	// (systemd's RestrictSUIDSGID= does). Fail now, not on each request.
 	int probe = openat2_fd(fd.get(), ".", O_PATH | O_CLOEXEC, 0, RESOLVE_BENEATH);
 	if (probe < 0)
-		throw StartupError(kExitFailure, "openat2() on the root directory failed: " + errno_string(probe) +
-							 (probe == -ENOSYS ? " (blocked by a seccomp filter such as "
-									     "systemd's RestrictSUIDSGID=?)"
-									   : ""));
+		throw StartupError(kExitFailure,
+		                   "openat2() on the root directory failed: " + errno_string(probe) +
+		                           (probe == -ENOSYS ? " (blocked by a seccomp filter such as "
+		                                               "systemd's RestrictSUIDSGID=?)"
+		                                             : ""));
 	close(probe);
 	return fd;
 }
@@ -70,79 +74,90 @@ void check_server_queue(const MessageQueue &queue, const std::string &name, bool
 		throw StartupError(kExitFailure, "cannot fstat queue " + name + ": " + errno_string(r));
 	if (st.st_uid != geteuid() && !(inherited && st.st_uid == 0))
 		throw StartupError(kExitPermission,
-				   "queue " + name + " exists and belongs to uid " + std::to_string(st.st_uid) +
-					   ", not to this server (uid " + std::to_string(geteuid()) +
-					   "): refusing to use it; remove it or pick another --queue");
+		                   "queue " + name + " exists and belongs to uid " +
+		                           std::to_string(st.st_uid) + ", not to this server (uid " +
+		                           std::to_string(geteuid()) +
+		                           "): refusing to use it; remove it or pick another --queue");
 	if (st.st_mode & (S_IRGRP | S_IROTH)) {
 		char mode[8];
 		snprintf(mode, sizeof(mode), "%04o", st.st_mode & 07777);
-		throw StartupError(kExitPermission, "queue " + name + " has mode " + mode +
-							    ": others could read requests; refusing to use it "
-							    "(expected 0622; fix with: rm /dev/mqueue" + name + ")");
+		throw StartupError(kExitPermission,
+		                   "queue " + name + " has mode " + mode +
+		                           ": others could read requests; refusing to use it "
+		                           "(expected 0622; fix with: rm /dev/mqueue" +
+		                           name + ")");
 	}
 	if (!(st.st_mode & S_IWOTH))
-		spdlog::warn("Queue {} is not writable by others: only its owner's clients can connect", name);
+		spdlog::warn("Queue {} is not writable by others: only its owner's clients can connect",
+		             name);
 	struct mq_attr attr;
 	r = queue.attributes(attr);
 	if (r < 0)
 		throw StartupError(kExitFailure, "mq_getattr on queue " + name + ": " + errno_string(r));
 	if (attr.mq_msgsize < static_cast<long>(protocol::kRequestHeaderSize + 2))
 		throw StartupError(kExitFailure, "queue " + name + " messages are too small (" +
-							 std::to_string(attr.mq_msgsize) + " bytes) for any request");
+		                                         std::to_string(attr.mq_msgsize) +
+		                                         " bytes) for any request");
 	if (attr.mq_msgsize < static_cast<long>(protocol::kMaxRequestSize))
 		spdlog::warn("Queue {} takes messages of {} bytes at most: requests for long paths "
-			     "cannot be sent (full support needs {})",
-			     name, attr.mq_msgsize, protocol::kMaxRequestSize);
+		             "cannot be sent (full support needs {})",
+		             name, attr.mq_msgsize, protocol::kMaxRequestSize);
 }
 
 MessageQueue open_server_queue(const Config &config)
 {
 	MessageQueue q;
-	int r = MessageQueue::create(config.queue, O_RDONLY | O_NONBLOCK, 0622,
-				     config.queue_max_messages, config.queue_message_size, q);
+	int r = MessageQueue::create(config.queue, O_RDONLY | O_NONBLOCK, 0622, config.queue_max_messages,
+	                             config.queue_message_size, q);
 	if (r == -EEXIST)
 		r = MessageQueue::open(config.queue, O_RDONLY | O_NONBLOCK, q);
 	else if (r == 0)
 		spdlog::info("Created queue {} ({} messages of {} bytes, mode 0622)", config.queue,
-			     config.queue_max_messages, config.queue_message_size);
+		             config.queue_max_messages, config.queue_message_size);
 	switch (-r) {
-	case 0:
-		break;
+	case 0: break;
 	case EINVAL:
 		throw StartupError(kExitNotConfigured,
-				   "cannot create queue " + config.queue + " with " +
-					   std::to_string(config.queue_max_messages) + " messages of " +
-					   std::to_string(config.queue_message_size) +
-					   " bytes: above the system limits (fs.mqueue.msg_max=" +
-					   std::to_string(read_proc_long("/proc/sys/fs/mqueue/msg_max")) +
-					   ", fs.mqueue.msgsize_max=" +
-					   std::to_string(read_proc_long("/proc/sys/fs/mqueue/msgsize_max")) + ")");
+		                   "cannot create queue " + config.queue + " with " +
+		                           std::to_string(config.queue_max_messages) + " messages of " +
+		                           std::to_string(config.queue_message_size) +
+		                           " bytes: above the system limits (fs.mqueue.msg_max=" +
+		                           std::to_string(read_proc_long("/proc/sys/fs/mqueue/msg_max")) +
+		                           ", fs.mqueue.msgsize_max=" +
+		                           std::to_string(read_proc_long("/proc/sys/fs/mqueue/msgsize_max")) +
+		                           ")");
 	case EMFILE:
 	case ENOMEM:
-		throw StartupError(kExitFailure, "cannot create queue " + config.queue +
-							 ": this user's message queue budget (RLIMIT_MSGQUEUE) is used up");
+		throw StartupError(kExitFailure,
+		                   "cannot create queue " + config.queue +
+		                           ": this user's message queue budget (RLIMIT_MSGQUEUE) is used up");
 	case ENOSPC:
-		throw StartupError(kExitFailure, "cannot create queue " + config.queue +
-							 ": the system-wide queue limit (fs.mqueue.queues_max) is reached");
+		throw StartupError(kExitFailure,
+		                   "cannot create queue " + config.queue +
+		                           ": the system-wide queue limit (fs.mqueue.queues_max) is reached");
 	case EACCES:
 		throw StartupError(kExitPermission,
-				   "cannot open queue " + config.queue + ": permission denied (it belongs to someone else?)");
+		                   "cannot open queue " + config.queue +
+		                           ": permission denied (it belongs to someone else?)");
 	default:
-		throw StartupError(kExitFailure, "cannot open queue " + config.queue + ": " + errno_string(r));
+		throw StartupError(kExitFailure,
+		                   "cannot open queue " + config.queue + ": " + errno_string(r));
 	}
 	check_server_queue(q, config.queue);
 	return q;
 }
 
 Server::Server(Config config, ConfigLoader loader, MessageQueue queue)
-	: loader_(std::move(loader)), context_(make_context(config)), queue_(std::move(queue))
+        : loader_(std::move(loader)), context_(make_context(config)), queue_(std::move(queue)),
+          started_usec_(monotonic_usec())
 {
 	if (!queue_.valid())
 		queue_ = open_server_queue(config);
 	pool_ = std::make_unique<WorkerPool>(config.workers, config.backlog,
-					     [this](Job &job) { transfer_->serve(job); });
-	transfer_ = std::make_unique<Transfer>(*pool_, stats_);
-	loop_ = std::make_unique<RequestLoop>(queue_, *pool_, [this] { return context(); }, stats_);
+	                                     [this](Job &job) { transfer_->serve(job); });
+	transfer_ = std::make_unique<Transfer>(*pool_, stats_, [this] { return status_json(); });
+	loop_ = std::make_unique<RequestLoop>(
+	        queue_, *pool_, [this] { return context(); }, stats_);
 }
 
 Server::~Server() = default;
@@ -156,10 +171,34 @@ std::shared_ptr<const ServingContext> Server::context() const
 std::string Server::status() const
 {
 	auto ctx = context();
+	std::lock_guard guard(status_lock_);
 	return "Serving " + ctx->config.root + " on " + ctx->config.queue + ": " +
 	       std::to_string(pool_->busy()) + "/" + std::to_string(pool_->size()) + " workers busy, " +
 	       std::to_string(stats_.served.load()) + " served, " + std::to_string(stats_.failed.load()) +
 	       " failed; last reload: " + last_reload_;
+}
+
+std::string Server::status_json() const
+{
+	auto ctx = context();
+	std::lock_guard guard(status_lock_);
+	nlohmann::json j = {
+		{"version", FILESERVER_VERSION},
+		{"pid", getpid()},
+		{"uptime_sec", (monotonic_usec() - started_usec_) / 1000000},
+		{"root", ctx->config.root},
+		{"queue", ctx->config.queue},
+		{"workers", pool_->size()},
+		{"busy", pool_->busy()},
+		{"waiting", pool_->waiting()},
+		{"served", stats_.served.load()},
+		{"failed", stats_.failed.load()},
+		{"bytes", stats_.bytes.load()},
+		{"dropped", stats_.dropped.load()},
+		{"notify_registered", loop_->registered()},
+		{"last_reload", last_reload_},
+	};
+	return j.dump();
 }
 
 bool Server::reload()
@@ -169,7 +208,10 @@ bool Server::reload()
 	try {
 		fresh = make_context(loader_());
 	} catch (const std::exception &e) {
-		last_reload_ = std::string("failed (") + e.what() + ")";
+		{
+			std::lock_guard guard(status_lock_);
+			last_reload_ = std::string("failed (") + e.what() + ")";
+		}
 		spdlog::error("Reload failed, keeping the running configuration: {}", e.what());
 		return false;
 	}
@@ -191,9 +233,12 @@ bool Server::reload()
 		std::lock_guard guard(context_lock_);
 		context_ = ctx;
 	}
-	last_reload_ = "ok";
-	spdlog::info("Reloaded configuration: root {}, log level {}, send timeout {} ms",
-		     applied.root, applied.log_level, applied.send_timeout.count());
+	{
+		std::lock_guard guard(status_lock_);
+		last_reload_ = "ok";
+	}
+	spdlog::info("Reloaded configuration: root {}, log level {}, send timeout {} ms", applied.root,
+	             applied.log_level, applied.send_timeout.count());
 	return true;
 }
 
@@ -210,8 +255,8 @@ bool Server::alive()
 	bool dispatcher_alive = beat != watch_.beat || attr.mq_curmsgs == 0 || loop_->stopped();
 	if (progress != watch_.progress || pool_->busy() == 0)
 		watch_.progress_usec = now;
-	auto patience = std::chrono::duration_cast<std::chrono::microseconds>(
-		context()->config.send_timeout + std::chrono::seconds(5));
+	auto patience = std::chrono::duration_cast<std::chrono::microseconds>(context()->config.send_timeout +
+	                                                                      std::chrono::seconds(5));
 	bool workers_alive = now - watch_.progress_usec < static_cast<std::uint64_t>(patience.count());
 	watch_.beat = beat;
 	watch_.progress = progress;
@@ -223,50 +268,59 @@ int Server::run(SignalPipe &signals, Lifecycle &lifecycle)
 	loop_->start();
 	auto ctx = context();
 	spdlog::info("Serving {} on queue {} with {} workers", ctx->config.root, ctx->config.queue,
-		     pool_->size());
+	             pool_->size());
 	// READY=1 should find a STATUS= already in place.
 	watch_.progress_usec = monotonic_usec();
 	lifecycle.tick(status(), true);
 	lifecycle.ready();
 
-	bool stop = false;
-	while (!stop) {
-		struct pollfd fds[3] = {
-			{signals.fd(), POLLIN, 0},
-			{loop_->wake_fd(), POLLIN, 0},
-			{queue_.get(), POLLIN, 0},
-		};
-		// Poll the queue itself only while mq_notify is not ours.
-		nfds_t n = loop_->registered() ? 2 : 3;
-		int timeout = static_cast<int>(lifecycle.tick_interval().count());
-		int r = poll(fds, n, timeout);
-		if (r < 0 && errno != EINTR)
-			throw_errno(errno, "poll");
+	// STOPPING=1 however the loop ends, an exception included.
+	struct StoppingGuard {
+		Lifecycle &lifecycle;
+		~StoppingGuard() { lifecycle.stopping(); }
+	};
+	{
+		StoppingGuard stopping{lifecycle};
+		bool stop = false;
+		while (!stop) {
+			struct pollfd fds[3] = {
+			        {signals.fd(), POLLIN, 0},
+			        {loop_->wake_fd(), POLLIN, 0},
+			        {queue_.get(), POLLIN, 0},
+			};
+			// Poll the queue itself only while mq_notify is not ours.
+			nfds_t n = loop_->registered() ? 2 : 3;
+			int timeout = static_cast<int>(lifecycle.tick_interval().count());
+			int r = poll(fds, n, timeout);
+			if (r < 0 && errno != EINTR)
+				throw_errno(errno, "poll");
 
-		while (int sig = signals.next()) {
-			if (sig == SIGHUP) {
-				lifecycle.reloading();
-				reload();
-				lifecycle.reloaded();
-			} else if (sig == SIGTERM || sig == SIGINT) {
-				spdlog::info("Received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-				stop = true;
-				reexec_requested_ = false; // a stop wins over a re-exec
-			} else if (sig == SIGUSR2 && !stop) {
-				spdlog::info("Received SIGUSR2, re-executing after transfers in flight finish");
-				reexec_requested_ = true;
-				stop = true;
+			while (int sig = signals.next()) {
+				if (sig == SIGHUP) {
+					lifecycle.reloading();
+					reload();
+					lifecycle.reloaded();
+				} else if (sig == SIGTERM || sig == SIGINT) {
+					spdlog::info("Received {}, shutting down",
+					             sig == SIGTERM ? "SIGTERM" : "SIGINT");
+					stop = true;
+					reexec_requested_ = false; // a stop wins over a re-exec
+				} else if (sig == SIGUSR2 && !stop) {
+					spdlog::info("Received SIGUSR2, re-executing after transfers in "
+					             "flight finish");
+					reexec_requested_ = true;
+					stop = true;
+				}
 			}
+			if (fds[1].revents & POLLIN)
+				loop_->clear_wake();
+			if (n == 3 && (fds[2].revents & POLLIN))
+				loop_->drain();
+			loop_->check();
+			lifecycle.tick(status(), alive());
 		}
-		if (fds[1].revents & POLLIN)
-			loop_->clear_wake();
-		if (n == 3 && (fds[2].revents & POLLIN))
-			loop_->drain();
-		loop_->check();
-		lifecycle.tick(status(), alive());
 	}
 
-	lifecycle.stopping();
 	loop_->stop();
 	pool_->stop_accepting();
 	auto grace = context()->config.shutdown_timeout;
@@ -276,9 +330,10 @@ int Server::run(SignalPipe &signals, Lifecycle &lifecycle)
 	// Keep telling the supervisor we live (watchdog) while transfers drain.
 	auto deadline = std::chrono::steady_clock::now() + grace;
 	for (;;) {
-		auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-										   std::chrono::steady_clock::now());
-		if (pool_->wait_idle(std::clamp(left, std::chrono::milliseconds(0), lifecycle.tick_interval())))
+		auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+		        deadline - std::chrono::steady_clock::now());
+		if (pool_->wait_idle(
+		            std::clamp(left, std::chrono::milliseconds(0), lifecycle.tick_interval())))
 			break;
 		if (left.count() <= 0) {
 			std::size_t unfinished = pool_->abort();
@@ -294,7 +349,7 @@ int Server::run(SignalPipe &signals, Lifecycle &lifecycle)
 		std::_Exit(kExitFailure);
 	}
 	spdlog::info("Stopped after serving {} request(s) ({} failed, {} bytes)", stats_.served.load(),
-		     stats_.failed.load(), stats_.bytes.load());
+	             stats_.failed.load(), stats_.bytes.load());
 	return kExitSuccess;
 }
 

@@ -18,9 +18,9 @@ class SignalPipe;
 // Exit codes of fileserverd, LSB init-script style so that systemd names them.
 enum ExitCode : int {
 	kExitSuccess = 0,
-	kExitFailure = 1,      // any other start-up or runtime failure
-	kExitUsage = 2,        // invalid command line
-	kExitPermission = 4,   // the queue is not ours or is readable by others
+	kExitFailure = 1,       // any other start-up or runtime failure
+	kExitUsage = 2,         // invalid command line
+	kExitPermission = 4,    // the queue is not ours or is readable by others
 	kExitNotConfigured = 6, // the configuration is invalid or unreadable
 };
 
@@ -95,6 +95,8 @@ public:
 
 	[[nodiscard]] std::shared_ptr<const ServingContext> context() const;
 	[[nodiscard]] std::string status() const;
+	// The statistics that STATUS requests get, as a JSON object.
+	[[nodiscard]] std::string status_json() const;
 	[[nodiscard]] const ServerStats &stats() const { return stats_; }
 
 private:
@@ -105,7 +107,9 @@ private:
 	std::shared_ptr<const ServingContext> context_;
 	MessageQueue queue_;
 	ServerStats stats_;
+	mutable std::mutex status_lock_; // last_reload_ is read by workers
 	std::string last_reload_ = "none";
+	std::uint64_t started_usec_ = 0;
 	bool reexec_requested_ = false;
 	struct {
 		std::uint64_t beat = 0;

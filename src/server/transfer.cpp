@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "build-config.h"
+#include "protocol/errors.h"
 #include "server/path-resolver.h"
 #include "server/request-log.h"
 #include "util/errno-util.h"
@@ -28,8 +29,8 @@ class ReplyStream
 {
 public:
 	ReplyStream(MessageQueue &mq, const Request &req, std::size_t message_size,
-		    std::chrono::milliseconds timeout, const WorkerPool &pool)
-		: mq_(mq), timeout_(timeout), pool_(pool), buf_(message_size)
+	            std::chrono::milliseconds timeout, const WorkerPool &pool)
+	        : mq_(mq), timeout_(timeout), pool_(pool), buf_(message_size)
 	{
 		hdr_.request_id = req.id;
 		hdr_.nonce = req.nonce;
@@ -62,7 +63,8 @@ public:
 
 	int send_error(int code, std::string_view text)
 	{
-		return send(ReplyType::Error, encode_error({static_cast<std::uint32_t>(code), std::string(text)}));
+		return send(ReplyType::Error,
+		            encode_error({static_cast<std::uint32_t>(code), std::string(text)}));
 	}
 
 private:
@@ -98,20 +100,14 @@ private:
 
 Outcome outcome_for_errno(int err)
 {
-	switch (err) {
-	case ENOENT:
-	case ENOTDIR:
-		return Outcome::NotFound;
-	case EPERM:
-	case EACCES:
-	case EISDIR:
-	case EINVAL:
-	case ENAMETOOLONG:
-	case ERANGE:
-		return Outcome::Refused;
-	default:
-		return Outcome::Failed;
+	switch (classify_error(static_cast<std::uint32_t>(err))) {
+	case ErrorClass::NotFound: return Outcome::NotFound;
+	case ErrorClass::Refused: return Outcome::Refused;
+	case ErrorClass::Busy: return Outcome::Busy;
+	case ErrorClass::Unavailable: return Outcome::Aborted;
+	case ErrorClass::Failed: return Outcome::Failed;
 	}
+	return Outcome::Failed;
 }
 
 Meta meta_from_stat(const struct stat &st)
@@ -148,6 +144,18 @@ Result client_lost(int err)
 	return r;
 }
 
+// The shutdown timeout struck: tell the client, give up.
+Result cut_off(ReplyStream &out, std::uint64_t bytes)
+{
+	out.send_error(ESHUTDOWN, "server shutting down");
+	Result r;
+	r.outcome = Outcome::Aborted;
+	r.error = ESHUTDOWN;
+	r.detail = "cut off by the shutdown timeout";
+	r.bytes = bytes;
+	return r;
+}
+
 // Refuses the request with @err; the client learns why.
 Result refuse(ReplyStream &out, int err, const std::string &why)
 {
@@ -169,6 +177,17 @@ Result serve_ping(ReplyStream &out)
 	return r < 0 ? client_lost(r) : Result{};
 }
 
+Result serve_status(ReplyStream &out, const std::string &json)
+{
+	if (json.size() > out.max_payload())
+		return refuse(out, -EMSGSIZE, "status does not fit in the reply queue's messages");
+	int r = out.send(ReplyType::Status, std::span(reinterpret_cast<const std::uint8_t *>(json.data()),
+						      json.size()));
+	if (r == 0)
+		r = out.send(ReplyType::End, encode_end({0}));
+	return r < 0 ? client_lost(r) : Result{};
+}
+
 Result serve_stat(ReplyStream &out, const ServingContext &ctx, const Request &req)
 {
 	ResolvedPath file;
@@ -184,8 +203,8 @@ Result serve_stat(ReplyStream &out, const ServingContext &ctx, const Request &re
 	return r < 0 ? client_lost(r) : Result{};
 }
 
-Result serve_get(ReplyStream &out, const ServingContext &ctx, const Request &req,
-		 const WorkerPool &pool, ServerStats &stats)
+Result serve_get(ReplyStream &out, const ServingContext &ctx, const Request &req, const WorkerPool &pool,
+                 ServerStats &stats)
 {
 	ResolvedPath file;
 	std::string why;
@@ -195,8 +214,9 @@ Result serve_get(ReplyStream &out, const ServingContext &ctx, const Request &req
 
 	Meta m = meta_from_stat(file.st);
 	if (req.offset > m.size)
-		return refuse(out, -ERANGE, "offset " + std::to_string(req.offset) +
-						    " is beyond the end of the file (" + std::to_string(m.size) + " bytes)");
+		return refuse(out, -ERANGE,
+		              "offset " + std::to_string(req.offset) + " is beyond the end of the file (" +
+		                      std::to_string(m.size) + " bytes)");
 	m.offset = req.offset;
 	m.length = std::min(req.length, m.size - req.offset);
 	m.chunk_size = static_cast<std::uint32_t>(out.max_payload());
@@ -208,19 +228,16 @@ Result serve_get(ReplyStream &out, const ServingContext &ctx, const Request &req
 	std::uint64_t pos = m.offset, end = m.offset + m.length;
 	auto area = out.payload_area();
 	while (pos < end) {
-		if (pool.aborting()) {
-			out.send_error(ESHUTDOWN, "server shutting down");
-			res.outcome = Outcome::Aborted;
-			res.detail = "shutdown timeout reached";
-			return res;
-		}
+		if (pool.aborting())
+			return cut_off(out, res.bytes);
 		std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(area.size(), end - pos));
 		ssize_t n = pread(file.fd.get(), area.data(), want, static_cast<off_t>(pos));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			int err = n < 0 ? errno : EIO;
-			std::string text = n < 0 ? "read error: " + errno_string(err) : "file shrank during transfer";
+			std::string text =
+			        n < 0 ? "read error: " + errno_string(err) : "file shrank during transfer";
 			out.send_error(err, text);
 			res.outcome = Outcome::Failed;
 			res.error = err;
@@ -246,8 +263,7 @@ Result serve_get(ReplyStream &out, const ServingContext &ctx, const Request &req
 	return res;
 }
 
-Result serve_list(ReplyStream &out, const ServingContext &ctx, const Request &req,
-		  const WorkerPool &pool)
+Result serve_list(ReplyStream &out, const ServingContext &ctx, const Request &req, const WorkerPool &pool)
 {
 	ResolvedPath dir;
 	std::string why;
@@ -287,12 +303,8 @@ Result serve_list(ReplyStream &out, const ServingContext &ctx, const Request &re
 		std::string_view name = de->d_name;
 		if (name == "." || name == "..")
 			continue;
-		if (pool.aborting()) {
-			out.send_error(ESHUTDOWN, "server shutting down");
-			res.outcome = Outcome::Aborted;
-			res.detail = "shutdown timeout reached";
-			return res;
-		}
+		if (pool.aborting())
+			return cut_off(out, res.bytes);
 		Entry e;
 		e.name = name;
 		e.type = de->d_type;
@@ -352,15 +364,15 @@ void Transfer::serve(Job &job)
 		rec.client_uid = st.st_uid;
 		res.outcome = Outcome::Refused;
 		res.detail = "reply queue messages too small (" + std::to_string(attr.mq_msgsize) +
-			     " bytes, at least " + std::to_string(kMinReplyMessageSize) + " needed)";
+		             " bytes, at least " + std::to_string(kMinReplyMessageSize) + " needed)";
 		// Tell the client if even that fits.
 		ReplyStream out(mq, req, static_cast<std::size_t>(attr.mq_msgsize), ctx.config.send_timeout,
-				pool_);
+		                pool_);
 		out.send_error(EMSGSIZE, res.detail.substr(0, out.max_payload() - kErrorFixedSize));
 	} else {
 		rec.client_uid = st.st_uid;
 		ReplyStream out(mq, req, static_cast<std::size_t>(attr.mq_msgsize), ctx.config.send_timeout,
-				pool_);
+		                pool_);
 		if (st.st_mode & (S_IRGRP | S_IROTH)) {
 			// Anyone else who can read the queue could read the file.
 			res = refuse(out, -EACCES, "reply queue is readable by group or others");
@@ -370,6 +382,7 @@ void Transfer::serve(Job &job)
 		} else {
 			switch (req.op) {
 			case Op::Ping: res = serve_ping(out); break;
+			case Op::Status: res = serve_status(out, status_()); break;
 			case Op::Stat: res = serve_stat(out, ctx, req); break;
 			case Op::Get: res = serve_get(out, ctx, req, pool_, stats_); break;
 			case Op::List: res = serve_list(out, ctx, req, pool_); break;

@@ -3,7 +3,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "server/server-conf.h"
 #include "server/worker-pool.h"
@@ -30,12 +32,19 @@ struct ServerStats {
 class Transfer
 {
 public:
-	Transfer(const WorkerPool &pool, ServerStats &stats) : pool_(pool), stats_(stats) {}
+	// @status: the server's statistics as a JSON object, for STATUS.
+	using StatusSource = std::function<std::string()>;
+
+	Transfer(const WorkerPool &pool, ServerStats &stats, StatusSource status)
+		: pool_(pool), stats_(stats), status_(std::move(status))
+	{
+	}
 	void serve(Job &job);
 
 private:
 	const WorkerPool &pool_;
 	ServerStats &stats_;
+	StatusSource status_;
 };
 
 // Answers a request with an error without waiting (busy, refused before

@@ -6,7 +6,7 @@
 namespace fileserver {
 
 WorkerPool::WorkerPool(unsigned workers, std::size_t backlog, Handler handler)
-	: handler_(std::move(handler)), backlog_(backlog)
+        : handler_(std::move(handler)), backlog_(backlog)
 {
 	threads_.reserve(workers);
 	running_threads_ = workers;

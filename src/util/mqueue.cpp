@@ -32,7 +32,7 @@ int MessageQueue::open(const std::string &name, int oflag, MessageQueue &out)
 }
 
 int MessageQueue::create(const std::string &name, int oflag, mode_t mode, long max_messages,
-			 long message_size, MessageQueue &out)
+                         long message_size, MessageQueue &out)
 {
 	if (!is_valid_queue_name(name))
 		return -EINVAL;
@@ -72,12 +72,12 @@ int MessageQueue::stat(struct stat &st) const
 }
 
 int MessageQueue::send(std::span<const std::uint8_t> msg, std::chrono::milliseconds timeout,
-		       unsigned priority) const
+                       unsigned priority) const
 {
 	struct timespec deadline = realtime_deadline(timeout);
 	for (;;) {
-		if (mq_timedsend(mqd_, reinterpret_cast<const char *>(msg.data()), msg.size(),
-				 priority, &deadline) == 0)
+		if (mq_timedsend(mqd_, reinterpret_cast<const char *>(msg.data()), msg.size(), priority,
+		                 &deadline) == 0)
 			return 0;
 		if (errno != EINTR)
 			return -errno;
@@ -98,8 +98,8 @@ long MessageQueue::receive(std::span<std::uint8_t> buf, std::chrono::millisecond
 {
 	struct timespec deadline = realtime_deadline(timeout);
 	for (;;) {
-		ssize_t n = mq_timedreceive(mqd_, reinterpret_cast<char *>(buf.data()), buf.size(),
-					    nullptr, &deadline);
+		ssize_t n = mq_timedreceive(mqd_, reinterpret_cast<char *>(buf.data()), buf.size(), nullptr,
+		                            &deadline);
 		if (n >= 0)
 			return n;
 		if (errno != EINTR)
@@ -115,7 +115,7 @@ long MessageQueue::try_receive(std::span<std::uint8_t> buf) const
 	static const struct timespec kPast = {0, 0};
 	for (;;) {
 		ssize_t n = mq_timedreceive(mqd_, reinterpret_cast<char *>(buf.data()), buf.size(), nullptr,
-					    &kPast);
+		                            &kPast);
 		if (n >= 0)
 			return n;
 		if (errno == ETIMEDOUT)

@@ -39,7 +39,7 @@ public:
 	static int open(const std::string &name, int oflag, MessageQueue &out);
 	// Creates a new queue (O_CREAT|O_EXCL) with exactly @mode, whatever the umask.
 	static int create(const std::string &name, int oflag, mode_t mode, long max_messages,
-			  long message_size, MessageQueue &out);
+	                  long message_size, MessageQueue &out);
 
 	[[nodiscard]] mqd_t get() const { return mqd_; }
 	[[nodiscard]] bool valid() const { return mqd_ != static_cast<mqd_t>(-1); }
@@ -56,7 +56,7 @@ public:
 
 	// Sends with a deadline; -ETIMEDOUT when the queue stays full.
 	int send(std::span<const std::uint8_t> msg, std::chrono::milliseconds timeout,
-		 unsigned priority = 0) const;
+	         unsigned priority = 0) const;
 	// Sends without waiting (the descriptor must be O_NONBLOCK): -EAGAIN when full.
 	int try_send(std::span<const std::uint8_t> msg, unsigned priority = 0) const;
 	// Receives into @buf (at least mq_msgsize bytes); returns the length or -errno.

@@ -10,7 +10,7 @@
 namespace fileserver {
 
 int openat2_fd(int dirfd, const std::string &path, std::uint64_t flags, std::uint64_t mode,
-	       std::uint64_t resolve)
+               std::uint64_t resolve)
 {
 	struct open_how how = {};
 	how.flags = flags;

@@ -205,6 +205,25 @@ class MetadataTest(harness.FileserverTestCase):
         self.assert_ok(self.ctl("--timeout", "5", "ping"))
         self.assert_ok(self.ctl("-t", "0.5", "-j", "ping"))
 
+    def test_status_counts_requests(self):
+        before = json.loads(self.assert_ok(self.ctl("--json", "status")).stdout)
+        self.assertEqual(before["queue"], self.queue)
+        self.assertEqual(before["root"], self.root)
+        self.assertEqual(before["pid"], self.daemon.proc.pid)
+        self.assertTrue(before["notify_registered"])
+        self.assertEqual(before["last_reload"], "none")
+        self.write_file("counted", b"12345")
+        self.assert_ok(self.ctl("get", "counted"))
+        self.assert_exit(self.ctl("get", "missing-file"), harness.EXIT_NOT_FOUND)
+        after = json.loads(self.assert_ok(self.ctl("--json", "status")).stdout)
+        # The first status request itself counts as served too.
+        self.assertEqual(after["served"], before["served"] + 2)
+        self.assertEqual(after["failed"], before["failed"] + 1)
+        self.assertEqual(after["bytes"], before["bytes"] + 5)
+        plain = self.assert_ok(self.ctl("status")).out
+        self.assertIn("served:", plain)
+        self.assertIn(self.queue, plain)
+
 
 if __name__ == "__main__":
     harness.main()

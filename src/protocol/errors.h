@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// What an ERROR reply's errno means, agreed by server (for its logs) and
+// client (for its exit status); docs/protocol.md has the table.
+
+#include <cerrno>
+#include <cstdint>
+
+namespace fileserver::protocol {
+
+enum class ErrorClass {
+	NotFound,    // ENOENT, ENOTDIR
+	Refused,     // EPERM, EACCES, EISDIR, EINVAL, ENAMETOOLONG, ERANGE, EMSGSIZE
+	Busy,        // EBUSY, EAGAIN: try again later
+	Unavailable, // ESHUTDOWN: the server is going away
+	Failed,      // anything else: a server-side error
+};
+
+constexpr ErrorClass classify_error(std::uint32_t code)
+{
+	switch (code) {
+	case ENOENT:
+	case ENOTDIR: return ErrorClass::NotFound;
+	case EPERM:
+	case EACCES:
+	case EISDIR:
+	case EINVAL:
+	case ENAMETOOLONG:
+	case ERANGE:
+	case EMSGSIZE: return ErrorClass::Refused;
+	case EBUSY:
+	case EAGAIN: return ErrorClass::Busy;
+	case ESHUTDOWN: return ErrorClass::Unavailable;
+	default: return ErrorClass::Failed;
+	}
+}
+
+} // namespace fileserver::protocol
