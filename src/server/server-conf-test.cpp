@@ -453,8 +453,11 @@ TEST_CASE("config_json round-trips through make_config")
 	c.shutdown_timeout = std::chrono::milliseconds(0);
 	c.queue_max_messages = 5;
 	c.queue_message_size = 9000;
+	c.access.mode = AccessMode::Owner;
+	c.access.allow = {"pub/*"};
+	c.access.deny = {"*.key", "secret*"};
 	json j = config_json(c);
-	CHECK(j.size() == 9);
+	CHECK(j.size() == 12);
 	CHECK(j["send_timeout_ms"] == 1234);
 	CHECK(make_config(j, nullptr) == c);
 }

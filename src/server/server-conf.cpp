@@ -76,6 +76,24 @@ void apply(Config &c, const json &obj, const std::string &origin)
 		} else if (key == "queue_message_size") {
 			c.queue_message_size = static_cast<long>(
 			        get_uint(v, key, protocol::kMaxRequestSize, 16 * 1024 * 1024));
+		} else if (key == "access") {
+			std::string mode = get_string(v, key);
+			if (!parse_access_mode(mode, c.access.mode))
+				throw ConfigError("\"access\": unknown policy \"" + mode +
+				                  "\" (world-readable, owner, all)");
+		} else if (key == "allow" || key == "deny") {
+			auto &list = key == "allow" ? c.access.allow : c.access.deny;
+			if (!v.is_array() || v.size() > 1024)
+				throw ConfigError("\"" + key + "\": expected an array of at most 1024 patterns, got " +
+				                  v.dump());
+			list.clear();
+			for (const auto &p : v) {
+				if (!p.is_string() || p.get<std::string>().empty() ||
+				    p.get<std::string>().size() > 4096)
+					throw ConfigError("\"" + key + "\": each pattern must be a non-empty string, got " +
+					                  p.dump());
+				list.push_back(p.get<std::string>());
+			}
 		} else {
 			throw ConfigError("\"" + key + "\": unknown setting");
 		}
@@ -130,6 +148,9 @@ json config_json(const Config &c)
 	        {"shutdown_timeout_ms", c.shutdown_timeout.count()},
 	        {"queue_max_messages", c.queue_max_messages},
 	        {"queue_message_size", c.queue_message_size},
+	        {"access", std::string(to_string(c.access.mode))},
+	        {"allow", c.access.allow},
+	        {"deny", c.access.deny},
 	};
 }
 

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "server/access-policy.h"
+
 namespace fileserver {
 
 // Raised for any configuration problem; the message names the key.
@@ -29,6 +31,7 @@ struct Config {
 	std::chrono::milliseconds shutdown_timeout{10000}; // reload: yes
 	long queue_max_messages = 10;   // reload: no; only when the server creates the queue
 	long queue_message_size = 8192; // reload: no; only when the server creates the queue
+	AccessPolicy access;            // reload: yes ("access", "allow", "deny")
 
 	bool operator==(const Config &) const = default;
 };

@@ -229,6 +229,7 @@ bool Server::reload()
 	ctx->config = applied;
 	ctx->root = std::move(const_cast<ServingContext &>(*fresh).root);
 	spdlog::set_level(spdlog::level::from_str(applied.log_level));
+	clear_group_cache(); // group memberships may have changed too
 	{
 		std::lock_guard guard(context_lock_);
 		context_ = ctx;

@@ -12,6 +12,7 @@
 
 #include "build-config.h"
 #include "protocol/errors.h"
+#include "server/access-policy.h"
 #include "server/path-resolver.h"
 #include "server/request-log.h"
 #include "util/errno-util.h"
@@ -188,11 +189,28 @@ Result serve_status(ReplyStream &out, const std::string &json)
 	return r < 0 ? client_lost(r) : Result{};
 }
 
-Result serve_stat(ReplyStream &out, const ServingContext &ctx, const Request &req)
+// Resolves the request's path beneath the root, then applies the access
+// policy for client @uid.
+int open_for(const ServingContext &ctx, const Request &req, uid_t uid, OpenPurpose purpose, ResolvedPath &out,
+             std::string &why)
+{
+	int r = resolve_beneath(ctx.root.get(), req.path, purpose, out, why);
+	if (r < 0)
+		return r;
+	AccessNeed need = purpose == OpenPurpose::Read        ? AccessNeed::Read
+	                  : purpose == OpenPurpose::Directory ? AccessNeed::List
+	                                                      : AccessNeed::Inspect;
+	r = check_access(ctx.config.access, ctx.root.get(), uid, req.path, out.st, need, why);
+	if (r < 0)
+		out.fd.reset();
+	return r;
+}
+
+Result serve_stat(ReplyStream &out, const ServingContext &ctx, const Request &req, uid_t uid)
 {
 	ResolvedPath file;
 	std::string why;
-	int r = resolve_beneath(ctx.root.get(), req.path, OpenPurpose::Inspect, file, why);
+	int r = open_for(ctx, req, uid, OpenPurpose::Inspect, file, why);
 	if (r < 0)
 		return refuse(out, r, why);
 	Meta m = meta_from_stat(file.st);
@@ -203,12 +221,12 @@ Result serve_stat(ReplyStream &out, const ServingContext &ctx, const Request &re
 	return r < 0 ? client_lost(r) : Result{};
 }
 
-Result serve_get(ReplyStream &out, const ServingContext &ctx, const Request &req, const WorkerPool &pool,
-                 ServerStats &stats)
+Result serve_get(ReplyStream &out, const ServingContext &ctx, const Request &req, uid_t uid,
+                 const WorkerPool &pool, ServerStats &stats)
 {
 	ResolvedPath file;
 	std::string why;
-	int r = resolve_beneath(ctx.root.get(), req.path, OpenPurpose::Read, file, why);
+	int r = open_for(ctx, req, uid, OpenPurpose::Read, file, why);
 	if (r < 0)
 		return refuse(out, r, why);
 
@@ -263,11 +281,12 @@ Result serve_get(ReplyStream &out, const ServingContext &ctx, const Request &req
 	return res;
 }
 
-Result serve_list(ReplyStream &out, const ServingContext &ctx, const Request &req, const WorkerPool &pool)
+Result serve_list(ReplyStream &out, const ServingContext &ctx, const Request &req, uid_t uid,
+                  const WorkerPool &pool)
 {
 	ResolvedPath dir;
 	std::string why;
-	int r = resolve_beneath(ctx.root.get(), req.path, OpenPurpose::Directory, dir, why);
+	int r = open_for(ctx, req, uid, OpenPurpose::Directory, dir, why);
 	if (r < 0)
 		return refuse(out, r, why);
 
@@ -292,6 +311,12 @@ Result serve_list(ReplyStream &out, const ServingContext &ctx, const Request &re
 	std::vector<std::uint8_t> payload;
 	payload.reserve(out.max_payload());
 	std::uint64_t count = 0;
+	// Entries that the patterns refuse are not shown either.
+	const AccessPolicy &policy = ctx.config.access;
+	bool filter = !policy.allow.empty() || !policy.deny.empty();
+	std::string dir_prefix = normalize_path(req.path);
+	if (!dir_prefix.empty())
+		dir_prefix += '/';
 	for (;;) {
 		errno = 0;
 		struct dirent *de = readdir(d);
@@ -302,6 +327,8 @@ Result serve_list(ReplyStream &out, const ServingContext &ctx, const Request &re
 		}
 		std::string_view name = de->d_name;
 		if (name == "." || name == "..")
+			continue;
+		if (filter && !path_permitted(policy, dir_prefix + std::string(name)))
 			continue;
 		if (pool.aborting())
 			return cut_off(out, res.bytes);
@@ -383,9 +410,9 @@ void Transfer::serve(Job &job)
 			switch (req.op) {
 			case Op::Ping: res = serve_ping(out); break;
 			case Op::Status: res = serve_status(out, status_()); break;
-			case Op::Stat: res = serve_stat(out, ctx, req); break;
-			case Op::Get: res = serve_get(out, ctx, req, pool_, stats_); break;
-			case Op::List: res = serve_list(out, ctx, req, pool_); break;
+			case Op::Stat: res = serve_stat(out, ctx, req, st.st_uid); break;
+			case Op::Get: res = serve_get(out, ctx, req, st.st_uid, pool_, stats_); break;
+			case Op::List: res = serve_list(out, ctx, req, st.st_uid, pool_); break;
 			}
 		}
 	}
