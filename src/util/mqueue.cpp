@@ -2,6 +2,7 @@
 #include "mqueue.h"
 
 #include <fcntl.h>
+#include <unistd.h>
 #include <limits.h>
 
 #include <cerrno>
@@ -9,6 +10,21 @@
 #include "time-util.h"
 
 namespace fileserver {
+
+namespace {
+
+// ThreadSanitizer defers signal handlers to its next intercepted call, and
+// a retried system call is none: without one, a client interrupted while
+// it waits would run its cleanup handler (SIGINT, SIGTERM) only when the
+// wait ends. usleep() is intercepted.
+void run_deferred_signal_handlers()
+{
+#if defined(__SANITIZE_THREAD__)
+	usleep(0);
+#endif
+}
+
+} // namespace
 
 bool is_valid_queue_name(std::string_view name)
 {
@@ -81,6 +97,7 @@ int MessageQueue::send(std::span<const std::uint8_t> msg, std::chrono::milliseco
 			return 0;
 		if (errno != EINTR)
 			return -errno;
+		run_deferred_signal_handlers();
 	}
 }
 
@@ -104,6 +121,7 @@ long MessageQueue::receive(std::span<std::uint8_t> buf, std::chrono::millisecond
 			return n;
 		if (errno != EINTR)
 			return -errno;
+		run_deferred_signal_handlers();
 	}
 }
 
