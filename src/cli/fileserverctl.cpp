@@ -11,11 +11,13 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "build-config.h"
+#include "cli/progress.h"
 #include "client/atomic-file.h"
 #include "client/client.h"
 #include "client/signal-cleanup.h"
@@ -32,7 +34,8 @@ const char *const kUsage = "Usage: fileserverctl [OPTION]... COMMAND [ARG]...\n"
                            "Commands:\n"
                            "  get PATH [-o FILE] [--offset N] [--length N]\n"
                            "                      write the file (or a byte range of it) to stdout or FILE;\n"
-                           "                      FILE is replaced atomically, never left partial\n"
+                           "                      FILE is replaced atomically, never left partial;\n"
+                           "                      shows a progress bar on a terminal (not with --quiet)\n"
                            "  stat PATH           show a file's size, type, mode, owner and mtime\n"
                            "  ls [DIR]            list a directory (default: the served root)\n"
                            "  ping                check that the server answers; show its version\n"
@@ -42,6 +45,7 @@ const char *const kUsage = "Usage: fileserverctl [OPTION]... COMMAND [ARG]...\n"
                            "  -q, --queue NAME     server queue (default $FILESERVER_QUEUE or /fileserver)\n"
                            "  -t, --timeout SECS   wait at most this long for the server (default 10)\n"
                            "  -j, --json           print stat, ls, ping and status results as JSON\n"
+                           "      --quiet          no progress bar for get\n"
                            "  -h, --help           show this help and exit\n"
                            "  -V, --version        show the version and exit\n"
                            "\n"
@@ -228,32 +232,84 @@ int cmd_ls(const Client &client, const std::string &path, bool as_json)
 	return 0;
 }
 
-int cmd_get(const Client &client, const std::string &path, const std::string &output, std::uint64_t offset,
-            std::uint64_t length)
+struct GetOptions {
+	std::string output; // empty or "-": standard output
+	std::uint64_t offset = 0;
+	std::uint64_t length = protocol::kToEnd;
+	bool quiet = false;
+};
+
+// The progress bar goes to stderr when it is a terminal, but not over a
+// file being written to that same terminal, nor for a small transfer.
+bool want_progress(const GetOptions &o)
 {
-	if (output.empty() || output == "-") {
-		ClientResult r =
-		        client.get(path, offset, length, nullptr, [](std::span<const std::uint8_t> d) {
-			        return write_all(STDOUT_FILENO, d);
-		        });
+	if (o.quiet || !isatty(STDERR_FILENO))
+		return false;
+	bool to_stdout = o.output.empty() || o.output == "-";
+	return !(to_stdout && isatty(STDOUT_FILENO));
+}
+
+std::string base_name(std::string path)
+{
+	while (path.size() > 1 && path.back() == '/')
+		path.pop_back();
+	auto slash = path.find_last_of('/');
+	return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+int cmd_get(const Client &client, const std::string &path, const GetOptions &o)
+{
+	std::optional<ProgressBar> bar;
+	std::uint64_t received = 0;
+	Client::MetaHandler on_meta;
+	if (want_progress(o))
+		on_meta = [&](const protocol::Meta &m) {
+			if (m.length >= kProgressMinBytes)
+				bar.emplace(STDERR_FILENO, base_name(path), m.length);
+		};
+	auto progress = [&](std::size_t n) {
+		received += n;
+		if (bar)
+			bar->update(received);
+	};
+	auto done = [&](bool ok) {
+		if (bar)
+			bar->finish(ok);
+	};
+
+	if (o.output.empty() || o.output == "-") {
+		ClientResult r = client.get(path, o.offset, o.length, on_meta,
+		                            [&](std::span<const std::uint8_t> d) {
+			                            int e = write_all(STDOUT_FILENO, d);
+			                            if (e == 0)
+				                            progress(d.size());
+			                            return e;
+		                            });
+		done(r.ok());
 		return r.ok() ? 0 : report(r, path);
 	}
 	AtomicFile file;
-	int e = file.open(output);
+	int e = file.open(o.output);
 	if (e < 0) {
-		std::fprintf(stderr, "fileserverctl: cannot create %s: %s\n", output.c_str(),
+		std::fprintf(stderr, "fileserverctl: cannot create %s: %s\n", o.output.c_str(),
 		             std::strerror(-e));
 		return static_cast<int>(ClientStatus::Failed);
 	}
-	ClientResult r = client.get(path, offset, length, nullptr,
-	                            [&file](std::span<const std::uint8_t> d) { return file.write(d); });
+	ClientResult r = client.get(path, o.offset, o.length, on_meta, [&](std::span<const std::uint8_t> d) {
+		int err = file.write(d);
+		if (err == 0)
+			progress(d.size());
+		return err;
+	});
 	if (!r.ok()) {
+		done(false);
 		file.discard();
 		return report(r, path);
 	}
 	e = file.commit();
+	done(e == 0);
 	if (e < 0) {
-		std::fprintf(stderr, "fileserverctl: cannot write %s: %s\n", output.c_str(),
+		std::fprintf(stderr, "fileserverctl: cannot write %s: %s\n", o.output.c_str(),
 		             std::strerror(-e));
 		return static_cast<int>(ClientStatus::Failed);
 	}
@@ -266,11 +322,13 @@ int run(int argc, char **argv)
 	if (const char *q = std::getenv("FILESERVER_QUEUE"); q && *q)
 		opts.queue = q;
 	bool as_json = false;
+	GetOptions get;
 
 	static const struct option global_opts[] = {
 	        {"queue", required_argument, nullptr, 'q'}, {"timeout", required_argument, nullptr, 't'},
-	        {"json", no_argument, nullptr, 'j'},        {"help", no_argument, nullptr, 'h'},
-	        {"version", no_argument, nullptr, 'V'},     {nullptr, 0, nullptr, 0},
+	        {"json", no_argument, nullptr, 'j'},        {"quiet", no_argument, nullptr, 'Q'},
+	        {"help", no_argument, nullptr, 'h'},        {"version", no_argument, nullptr, 'V'},
+	        {nullptr, 0, nullptr, 0},
 	};
 	opterr = 0;
 	int c;
@@ -283,6 +341,7 @@ int run(int argc, char **argv)
 			        std::chrono::milliseconds(static_cast<long>(parse_seconds(optarg) * 1000));
 			break;
 		case 'j': as_json = true; break;
+		case 'Q': get.quiet = true; break;
 		case 'h': std::fputs(kUsage, stdout); return 0;
 		case 'V': std::puts("fileserverctl " FILESERVER_VERSION); return 0;
 		case ':':
@@ -295,15 +354,14 @@ int run(int argc, char **argv)
 	std::string cmd = argv[optind];
 
 	// The command's own options and operands, in any order.
-	std::string output;
 	bool has_get_options = false;
-	std::uint64_t offset = 0, length = protocol::kToEnd;
 	std::vector<std::string> operands;
 	static const struct option get_opts[] = {
 	        {"output", required_argument, nullptr, 'o'},
 	        {"offset", required_argument, nullptr, 'O'},
 	        {"length", required_argument, nullptr, 'L'},
 	        {"json", no_argument, nullptr, 'j'},
+	        {"quiet", no_argument, nullptr, 'Q'},
 	        {nullptr, 0, nullptr, 0},
 	};
 	int sub_argc = argc - optind;
@@ -312,20 +370,21 @@ int run(int argc, char **argv)
 	while ((c = getopt_long(sub_argc, sub_argv, ":o:j", get_opts, nullptr)) != -1) {
 		switch (c) {
 		case 'o':
-			output = optarg;
+			get.output = optarg;
 			has_get_options = true;
-			if (output.empty())
+			if (get.output.empty())
 				throw UsageError{"-o: empty file name"};
 			break;
 		case 'O':
-			offset = parse_u64("--offset", optarg);
+			get.offset = parse_u64("--offset", optarg);
 			has_get_options = true;
 			break;
 		case 'L':
-			length = parse_u64("--length", optarg);
+			get.length = parse_u64("--length", optarg);
 			has_get_options = true;
 			break;
 		case 'j': as_json = true; break;
+		case 'Q': get.quiet = true; break;
 		case ':':
 			throw UsageError{std::string("option '") + sub_argv[optind - 1] +
 			                 "' needs an argument"};
@@ -359,7 +418,7 @@ int run(int argc, char **argv)
 			throw UsageError{cmd + " takes exactly one PATH"};
 		if (cmd == "stat")
 			return cmd_stat(client, operands[0], as_json);
-		return cmd_get(client, operands[0], output, offset, length);
+		return cmd_get(client, operands[0], get);
 	}
 	if (cmd == "ls") {
 		if (operands.size() > 1)

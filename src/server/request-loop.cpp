@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "request-loop.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 
@@ -161,21 +162,7 @@ void RequestLoop::dispatch(std::span<const std::uint8_t> msg)
 	job.received_usec = monotonic_usec();
 	auto status = protocol::decode_request(msg, job.request);
 	const protocol::Request &req = job.request;
-	RequestRecord rec;
-	rec.op = req.op;
-	rec.path = req.path;
-	rec.reply_queue = req.reply_queue;
-	if (status == protocol::Status::PathTooLong) {
-		rec.outcome = Outcome::Refused;
-		rec.error = ENAMETOOLONG;
-		rec.detail = "path too long";
-		rec.path = "";
-		reply_error_now(req, ENAMETOOLONG, "path too long");
-		stats_.failed.fetch_add(1);
-		log_request(rec);
-		return;
-	}
-	if (status != protocol::Status::Ok) {
+	if (status != protocol::Status::Ok && status != protocol::Status::PathTooLong) {
 		log_dropped(msg.size(), protocol::to_string(status), job.received_usec);
 		return;
 	}
@@ -185,17 +172,49 @@ void RequestLoop::dispatch(std::span<const std::uint8_t> msg)
 		log_dropped(msg.size(), "names the server queue as its reply queue", job.received_usec);
 		return;
 	}
-	if (pool_.try_submit(std::move(job)))
+
+	RequestRecord rec;
+	rec.op = req.op;
+	rec.path = req.path;
+	rec.reply_queue = req.reply_queue;
+	auto finish = [&](Outcome outcome, int error, const std::string &why) {
+		rec.outcome = outcome;
+		rec.error = error;
+		rec.detail = why;
+		rec.duration_usec = monotonic_usec() - job.received_usec;
+		stats_.failed.fetch_add(1);
+		log_request(rec);
+	};
+
+	// The reply queue's owner is the client: open it here, not in the
+	// worker, so that per-uid limits apply before the request waits.
+	int r = MessageQueue::open(req.reply_queue, O_WRONLY, job.reply);
+	if (r == 0)
+		r = job.reply.stat(job.reply_stat);
+	if (r < 0) {
+		finish(Outcome::Aborted, -r, "cannot open reply queue " + req.reply_queue + ": " + errno_string(r));
+		return;
+	}
+	job.client_uid = job.reply_stat.st_uid;
+	rec.client_uid = job.client_uid;
+
+	if (status == protocol::Status::PathTooLong) {
+		rec.path = "";
+		reply_error_now(job.reply, req, ENAMETOOLONG, "path too long");
+		finish(Outcome::Refused, ENAMETOOLONG, "path too long");
+		return;
+	}
+	SubmitResult submitted = pool_.try_submit(std::move(job));
+	if (submitted == SubmitResult::Accepted)
 		return;
 	// Not taken: the job, and so req, is intact.
-	std::string why =
-	        "server busy: all " + std::to_string(pool_.size()) + " workers and the backlog are in use";
-	reply_error_now(req, EBUSY, why);
-	rec.outcome = Outcome::Busy;
-	rec.error = EBUSY;
-	rec.detail = why;
-	stats_.failed.fetch_add(1);
-	log_request(rec);
+	std::string why = submitted == SubmitResult::UserBusy
+	                          ? "server busy: too many requests of uid " + std::to_string(job.client_uid) +
+	                                    " waiting"
+	                          : "server busy: all " + std::to_string(pool_.size()) +
+	                                    " workers and the backlog are in use";
+	reply_error_now(job.reply, req, EBUSY, why);
+	finish(Outcome::Busy, EBUSY, why);
 }
 
 void RequestLoop::log_dropped(std::size_t size, std::string_view why, std::uint64_t now_usec)

@@ -13,6 +13,7 @@
 #include "build-config.h"
 #include "protocol/wire.h"
 #include "server/server-conf.h"
+#include "server/worker-pool.h"
 
 using namespace fileserver;
 using nlohmann::json;
@@ -453,11 +454,31 @@ TEST_CASE("config_json round-trips through make_config")
 	c.shutdown_timeout = std::chrono::milliseconds(0);
 	c.queue_max_messages = 5;
 	c.queue_message_size = 9000;
+	c.max_transfers_per_uid = 2;
+	c.max_waiting_per_uid = 0;
 	c.access.mode = AccessMode::Owner;
 	c.access.allow = {"pub/*"};
 	c.access.deny = {"*.key", "secret*"};
 	json j = config_json(c);
-	CHECK(j.size() == 12);
+	CHECK(j.size() == 14);
 	CHECK(j["send_timeout_ms"] == 1234);
 	CHECK(make_config(j, nullptr) == c);
+}
+
+TEST_CASE("per-uid limits: explicit, or derived from workers and backlog")
+{
+	Config c = make_config(nullptr, json::object());
+	c.workers = 4;
+	c.backlog = 64;
+	CHECK(user_limits(c).max_running == 3);
+	CHECK(user_limits(c).max_waiting == 32);
+	c.workers = 1;
+	c.backlog = 0;
+	CHECK(user_limits(c).max_running == 1);
+	CHECK(user_limits(c).max_waiting == 1);
+	c = make_config(json{{"max_transfers_per_uid", 2}, {"max_waiting_per_uid", 5}}, nullptr);
+	CHECK(user_limits(c).max_running == 2);
+	CHECK(user_limits(c).max_waiting == 5);
+	CHECK_THROWS_WITH_AS(make_config(json{{"max_waiting_per_uid", -1}}, nullptr),
+	                     doctest::Contains("max_waiting_per_uid"), ConfigError);
 }

@@ -11,6 +11,7 @@
 
 #include "build-config.h"
 #include "protocol/wire.h"
+#include "server/worker-pool.h"
 #include "util/mqueue.h"
 
 namespace fileserver {
@@ -76,6 +77,10 @@ void apply(Config &c, const json &obj, const std::string &origin)
 		} else if (key == "queue_message_size") {
 			c.queue_message_size = static_cast<long>(
 			        get_uint(v, key, protocol::kMaxRequestSize, 16 * 1024 * 1024));
+		} else if (key == "max_transfers_per_uid") {
+			c.max_transfers_per_uid = static_cast<unsigned>(get_uint(v, key, 0, 1024));
+		} else if (key == "max_waiting_per_uid") {
+			c.max_waiting_per_uid = static_cast<unsigned>(get_uint(v, key, 0, 65536));
 		} else if (key == "access") {
 			std::string mode = get_string(v, key);
 			if (!parse_access_mode(mode, c.access.mode))
@@ -148,10 +153,20 @@ json config_json(const Config &c)
 	        {"shutdown_timeout_ms", c.shutdown_timeout.count()},
 	        {"queue_max_messages", c.queue_max_messages},
 	        {"queue_message_size", c.queue_message_size},
+	        {"max_transfers_per_uid", c.max_transfers_per_uid},
+	        {"max_waiting_per_uid", c.max_waiting_per_uid},
 	        {"access", std::string(to_string(c.access.mode))},
 	        {"allow", c.access.allow},
 	        {"deny", c.access.deny},
 	};
+}
+
+UserLimits user_limits(const Config &c)
+{
+	UserLimits l;
+	l.max_running = c.max_transfers_per_uid ? c.max_transfers_per_uid : std::max(1u, c.workers - 1);
+	l.max_waiting = c.max_waiting_per_uid ? c.max_waiting_per_uid : std::max(1u, c.backlog / 2);
+	return l;
 }
 
 std::string restart_only_changes(const Config &a, const Config &b)

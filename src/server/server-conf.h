@@ -32,6 +32,9 @@ struct Config {
 	long queue_max_messages = 10;   // reload: no; only when the server creates the queue
 	long queue_message_size = 8192; // reload: no; only when the server creates the queue
 	AccessPolicy access;            // reload: yes ("access", "allow", "deny")
+	// Per client uid (0: automatic, see user_limits()). reload: yes
+	unsigned max_transfers_per_uid = 0;
+	unsigned max_waiting_per_uid = 0;
 
 	bool operator==(const Config &) const = default;
 };
@@ -46,6 +49,11 @@ nlohmann::json parse_config_text(std::string_view text, const std::string &origi
 
 // Reads @path. A missing file yields null when @missing_ok, else throws.
 nlohmann::json read_config_file(const std::string &path, bool missing_ok);
+
+// The per-uid limits in force: an explicit value, or automatically all
+// workers but one (at least one) and half the backlog (at least one).
+struct UserLimits;
+UserLimits user_limits(const Config &config);
 
 // The configuration as a JSON object with every key (the file's format).
 nlohmann::json config_json(const Config &config);

@@ -155,6 +155,7 @@ Server::Server(Config config, ConfigLoader loader, MessageQueue queue)
 		queue_ = open_server_queue(config);
 	pool_ = std::make_unique<WorkerPool>(config.workers, config.backlog,
 	                                     [this](Job &job) { transfer_->serve(job); });
+	pool_->set_user_limits(user_limits(config));
 	transfer_ = std::make_unique<Transfer>(*pool_, stats_, [this] { return status_json(); });
 	loop_ = std::make_unique<RequestLoop>(
 	        queue_, *pool_, [this] { return context(); }, stats_);
@@ -230,6 +231,7 @@ bool Server::reload()
 	ctx->root = std::move(const_cast<ServingContext &>(*fresh).root);
 	spdlog::set_level(spdlog::level::from_str(applied.log_level));
 	clear_group_cache(); // group memberships may have changed too
+	pool_->set_user_limits(user_limits(applied));
 	{
 		std::lock_guard guard(context_lock_);
 		context_ = ctx;

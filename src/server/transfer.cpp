@@ -375,14 +375,10 @@ void Transfer::serve(Job &job)
 	rec.reply_queue = req.reply_queue;
 
 	Result res;
-	MessageQueue mq;
-	struct stat st;
+	MessageQueue &mq = job.reply; // opened by the dispatcher
+	const struct stat &st = job.reply_stat;
 	struct mq_attr attr;
-	int r = MessageQueue::open(req.reply_queue, O_WRONLY, mq);
-	if (r == 0)
-		r = mq.stat(st);
-	if (r == 0)
-		r = mq.attributes(attr);
+	int r = mq.attributes(attr);
 	if (r < 0) {
 		res.outcome = Outcome::Aborted;
 		res.error = -r;
@@ -426,11 +422,8 @@ void Transfer::serve(Job &job)
 	log_request(rec);
 }
 
-void reply_error_now(const Request &req, int code, const std::string &why)
+void reply_error_now(const MessageQueue &mq, const Request &req, int code, const std::string &why)
 {
-	MessageQueue mq;
-	if (MessageQueue::open(req.reply_queue, O_WRONLY | O_NONBLOCK, mq) < 0)
-		return;
 	ReplyHeader hdr;
 	hdr.type = ReplyType::Error;
 	hdr.request_id = req.id;

@@ -49,6 +49,7 @@ private:
 
 // Answers a request with an error without waiting (busy, refused before
 // dispatch): the dispatcher must never block on a client's queue.
-void reply_error_now(const protocol::Request &request, int code, const std::string &why);
+void reply_error_now(const MessageQueue &reply, const protocol::Request &request, int code,
+                     const std::string &why);
 
 } // namespace fileserver

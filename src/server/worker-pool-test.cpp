@@ -16,6 +16,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
+bool submit(WorkerPool &pool, Job &&job)
+{
+	return pool.try_submit(std::move(job)) == SubmitResult::Accepted;
+}
+
+} // namespace
+
+namespace {
+
 // Upper bound for waits that a correct run never comes close to: only a
 // hang makes a test wait this long.
 constexpr auto kHang = 60s;
@@ -86,7 +95,7 @@ std::size_t wait_until_stopping(WorkerPool &pool)
 {
 	std::size_t accepted = 0;
 	bool stopped = eventually([&] {
-		if (pool.try_submit(make_job(1'000'000 + accepted))) {
+		if (submit(pool, make_job(1'000'000 + accepted))) {
 			accepted++;
 			return false;
 		}
@@ -118,7 +127,7 @@ TEST_CASE("every submitted job runs exactly once")
 			// The backlog may be full for a moment: a refused job is intact
 			// and can be submitted again.
 			Job job = make_job(i);
-			while (!pool.try_submit(std::move(job))) {
+			while (!submit(pool, std::move(job))) {
 				REQUIRE(job.received_usec == i);
 				std::this_thread::yield();
 			}
@@ -141,7 +150,7 @@ TEST_CASE("workers run jobs in parallel")
 	Gate gate;
 	WorkerPool pool(3, 0, [&](Job &) { gate.enter(); });
 	for (int i = 0; i < 3; i++)
-		REQUIRE(pool.try_submit(make_job(i)));
+		REQUIRE(submit(pool, make_job(i)));
 	// All three are inside the handler at the same time.
 	REQUIRE(gate.wait_started(3));
 	CHECK(pool.busy() == 3);
@@ -158,24 +167,24 @@ TEST_CASE("try_submit refuses when every worker is busy and the backlog is full"
 		gate.enter();
 		ran++;
 	});
-	REQUIRE(pool.try_submit(make_job(0)));
-	REQUIRE(pool.try_submit(make_job(1)));
+	REQUIRE(submit(pool, make_job(0)));
+	REQUIRE(submit(pool, make_job(1)));
 	REQUIRE(gate.wait_started(2));
 	CHECK(pool.busy() == 2);
 	CHECK(pool.waiting() == 0);
 
 	// The backlog takes three more.
 	for (int i = 2; i < 5; i++)
-		CHECK(pool.try_submit(make_job(i)));
+		CHECK(submit(pool, make_job(i)));
 	CHECK(pool.waiting() == 3);
 
 	// Then it is full: refused, and the job is left intact for a busy reply.
 	Job extra = make_job(42);
 	extra.request.path = "still/here";
-	CHECK_FALSE(pool.try_submit(std::move(extra)));
+	CHECK_FALSE(submit(pool, std::move(extra)));
 	CHECK(extra.received_usec == 42);
 	CHECK(extra.request.path == "still/here");
-	CHECK_FALSE(pool.try_submit(make_job(43)));
+	CHECK_FALSE(submit(pool, make_job(43)));
 	CHECK(pool.waiting() == 3);
 	CHECK(pool.busy() == 2);
 	CHECK(pool.completed() == 0);
@@ -191,9 +200,9 @@ TEST_CASE("a zero backlog accepts only as many jobs as idle workers")
 {
 	Gate gate;
 	WorkerPool pool(1, 0, [&](Job &) { gate.enter(); });
-	REQUIRE(pool.try_submit(make_job(0)));
+	REQUIRE(submit(pool, make_job(0)));
 	REQUIRE(gate.wait_started(1));
-	CHECK_FALSE(pool.try_submit(make_job(1)));
+	CHECK_FALSE(submit(pool, make_job(1)));
 	gate.open();
 	CHECK(pool.shutdown(kHang) == 0);
 	CHECK(pool.completed() == 1);
@@ -212,10 +221,10 @@ TEST_CASE("shutdown waits for queued jobs")
 		else
 			probes++;
 	});
-	REQUIRE(pool.try_submit(make_job(0)));
+	REQUIRE(submit(pool, make_job(0)));
 	REQUIRE(gate.wait_started(1));
 	for (std::uint64_t i = 1; i < 6; i++)
-		REQUIRE(pool.try_submit(make_job(i)));
+		REQUIRE(submit(pool, make_job(i)));
 	CHECK(pool.waiting() == 5);
 
 	std::size_t unfinished = 99;
@@ -236,7 +245,7 @@ TEST_CASE("shutdown waits for queued jobs")
 	CHECK(static_cast<std::size_t>(probes) == accepted);
 	CHECK(pool.completed() == 6 + accepted);
 	CHECK(pool.waiting() == 0);
-	CHECK_FALSE(pool.try_submit(make_job(7)));
+	CHECK_FALSE(submit(pool, make_job(7)));
 }
 
 TEST_CASE("shutdown with a timeout that strikes raises aborting() and counts the unfinished")
@@ -255,10 +264,10 @@ TEST_CASE("shutdown with a timeout that strikes raises aborting() and counts the
 			ran++;
 		});
 		self = &pool;
-		REQUIRE(pool.try_submit(make_job(0)));
+		REQUIRE(submit(pool, make_job(0)));
 		REQUIRE(gate.wait_started(1));
-		REQUIRE(pool.try_submit(make_job(1)));
-		REQUIRE(pool.try_submit(make_job(2)));
+		REQUIRE(submit(pool, make_job(1)));
+		REQUIRE(submit(pool, make_job(2)));
 		CHECK_FALSE(pool.aborting());
 
 		std::size_t unfinished = 99;
@@ -277,7 +286,7 @@ TEST_CASE("shutdown with a timeout that strikes raises aborting() and counts the
 		CHECK(ran == 3);
 		CHECK(saw_aborting == 3);
 		CHECK(pool.completed() == 3);
-		CHECK_FALSE(pool.try_submit(make_job(3)));
+		CHECK_FALSE(submit(pool, make_job(3)));
 		// A second shutdown has nothing left to do.
 		CHECK(pool.shutdown(0ms) == 0);
 	}
@@ -287,7 +296,7 @@ TEST_CASE("shutdown of an idle pool with a zero timeout does not abort")
 {
 	std::atomic<int> ran{0};
 	WorkerPool pool(2, 4, [&](Job &) { ran++; });
-	REQUIRE(pool.try_submit(make_job(0)));
+	REQUIRE(submit(pool, make_job(0)));
 	REQUIRE(eventually([&] { return pool.completed() == 1; }));
 	CHECK(pool.shutdown(0ms) == 0);
 	CHECK_FALSE(pool.aborting());
@@ -304,7 +313,7 @@ TEST_CASE("completed() counts finished jobs only")
 	});
 	CHECK(pool.completed() == 0);
 	for (std::uint64_t i = 0; i < 5; i++)
-		REQUIRE(pool.try_submit(make_job(i)));
+		REQUIRE(submit(pool, make_job(i)));
 	// Jobs 0-2 finish; job 3 blocks; job 4 waits behind it.
 	REQUIRE(gate.wait_started(1));
 	CHECK(pool.completed() == 3);
@@ -322,10 +331,71 @@ TEST_CASE("the destructor stops an idle pool")
 	{
 		WorkerPool pool(4, 4, [&](Job &) { ran++; });
 		for (int i = 0; i < 4; i++)
-			REQUIRE(pool.try_submit(make_job(i)));
+			REQUIRE(submit(pool, make_job(i)));
 		REQUIRE(eventually([&] { return pool.completed() == 4; }));
 	}
 	CHECK(ran == 4);
 }
 
 TEST_SUITE_END();
+
+namespace {
+
+Job user_job(uid_t uid, std::uint64_t tag)
+{
+	Job job = make_job(tag);
+	job.client_uid = uid;
+	return job;
+}
+
+} // namespace
+
+TEST_CASE("a uid at its limit of waiting requests gets UserBusy; others still get in")
+{
+	Gate gate;
+	WorkerPool pool(1, 8, [&](Job &) { gate.enter(); });
+	pool.set_user_limits({UINT32_MAX, 1});
+	REQUIRE(submit(pool, user_job(100, 0)));
+	REQUIRE(gate.wait_started(1)); // the only worker is busy
+	CHECK(pool.try_submit(user_job(200, 1)) == SubmitResult::Accepted);
+	Job extra = user_job(200, 2);
+	CHECK(pool.try_submit(std::move(extra)) == SubmitResult::UserBusy);
+	CHECK(extra.client_uid == 200); // refused jobs stay intact
+	CHECK(pool.try_submit(user_job(300, 3)) == SubmitResult::Accepted);
+	CHECK(pool.waiting() == 2);
+	gate.open();
+	CHECK(pool.shutdown(kHang) == 0);
+}
+
+TEST_CASE("a uid at its limit of running transfers does not hold up the others")
+{
+	std::mutex lock;
+	std::vector<std::uint64_t> order;
+	Gate gate;
+	WorkerPool pool(2, 8, [&](Job &job) {
+		{
+			std::lock_guard guard(lock);
+			order.push_back(job.received_usec);
+		}
+		if (job.received_usec == 0)
+			gate.enter(); // uid 100's first transfer runs until released
+	});
+	pool.set_user_limits({1, UINT32_MAX});
+	REQUIRE(submit(pool, user_job(100, 0)));
+	REQUIRE(gate.wait_started(1));
+	// Queued first, but uid 100 already runs its one transfer.
+	REQUIRE(submit(pool, user_job(100, 1)));
+	REQUIRE(submit(pool, user_job(200, 2)));
+	REQUIRE(eventually([&] {
+		std::lock_guard guard(lock);
+		return order.size() == 2;
+	}));
+	{
+		std::lock_guard guard(lock);
+		CHECK(order == std::vector<std::uint64_t>{0, 2});
+	}
+	CHECK(pool.waiting() == 1); // job 1 waits for job 0
+	gate.open();
+	CHECK(pool.shutdown(kHang) == 0);
+	CHECK(order == std::vector<std::uint64_t>{0, 2, 1});
+}

@@ -24,28 +24,64 @@ WorkerPool::~WorkerPool()
 	shutdown(std::chrono::milliseconds(0));
 }
 
-bool WorkerPool::try_submit(Job &&job)
+SubmitResult WorkerPool::try_submit(Job &&job)
 {
 	{
 		std::lock_guard guard(lock_);
 		std::size_t idle = threads_.size() - busy_;
 		if (stopping_ || jobs_.size() >= backlog_ + idle)
-			return false;
+			return SubmitResult::Busy;
+		UserCount &u = users_[job.client_uid];
+		if (u.waiting >= limits_.max_waiting) {
+			if (u.waiting == 0 && u.running == 0)
+				users_.erase(job.client_uid);
+			return SubmitResult::UserBusy;
+		}
+		u.waiting++;
 		jobs_.push_back(std::move(job));
 	}
 	wake_.notify_one();
-	return true;
+	return SubmitResult::Accepted;
+}
+
+void WorkerPool::set_user_limits(UserLimits limits)
+{
+	{
+		std::lock_guard guard(lock_);
+		limits_ = limits;
+	}
+	wake_.notify_all();
+}
+
+// The first queued job whose uid may start one more transfer: FIFO among
+// those, so that a uid at its limit does not hold up the others. Once
+// aborting, any job goes (it fails fast).
+std::deque<Job>::iterator WorkerPool::next_job()
+{
+	for (auto it = jobs_.begin(); it != jobs_.end(); ++it) {
+		auto u = users_.find(it->client_uid);
+		if (aborting_.load() || u == users_.end() || u->second.running < limits_.max_running)
+			return it;
+	}
+	return jobs_.end();
 }
 
 void WorkerPool::run()
 {
 	std::unique_lock guard(lock_);
 	for (;;) {
-		wake_.wait(guard, [this] { return stopping_ || !jobs_.empty(); });
-		if (jobs_.empty())
+		std::deque<Job>::iterator it;
+		wake_.wait(guard, [&] {
+			it = next_job();
+			return it != jobs_.end() || (stopping_ && jobs_.empty());
+		});
+		if (it == jobs_.end())
 			return; // stopping, and nothing left to serve
-		Job job = std::move(jobs_.front());
-		jobs_.pop_front();
+		Job job = std::move(*it);
+		jobs_.erase(it);
+		uid_t uid = job.client_uid;
+		users_[uid].waiting--;
+		users_[uid].running++;
 		busy_++;
 		guard.unlock();
 		handler_(job);
@@ -53,6 +89,11 @@ void WorkerPool::run()
 		completed_.fetch_add(1);
 		guard.lock();
 		busy_--;
+		UserCount &u = users_[uid];
+		if (--u.running == 0 && u.waiting == 0)
+			users_.erase(uid);
+		// A job of this uid may have been held back by its limit.
+		wake_.notify_all();
 		if (jobs_.empty() && busy_ == 0)
 			idle_.notify_all();
 	}
@@ -83,9 +124,14 @@ bool WorkerPool::wait_idle(std::chrono::milliseconds timeout)
 
 std::size_t WorkerPool::abort()
 {
-	std::lock_guard guard(lock_);
-	aborting_.store(true);
-	return jobs_.size() + busy_;
+	std::size_t unfinished;
+	{
+		std::lock_guard guard(lock_);
+		aborting_.store(true);
+		unfinished = jobs_.size() + busy_;
+	}
+	wake_.notify_all(); // jobs held back by their uid's limit go now, to fail fast
+	return unfinished;
 }
 
 bool WorkerPool::join(std::chrono::milliseconds timeout)

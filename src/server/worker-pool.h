@@ -10,7 +10,12 @@
 #include <thread>
 #include <vector>
 
+#include <map>
+#include <sys/stat.h>
+#include <sys/types.h>
+
 #include "protocol/wire.h"
+#include "util/mqueue.h"
 
 namespace fileserver {
 
@@ -22,6 +27,24 @@ struct Job {
 	protocol::Request request;
 	std::shared_ptr<const ServingContext> context;
 	std::uint64_t received_usec = 0;
+	// The client's reply queue, opened by the dispatcher: its owner is the
+	// client (messages carry no credentials), which fairness needs early.
+	MessageQueue reply;
+	struct stat reply_stat = {};
+	uid_t client_uid = static_cast<uid_t>(-1);
+};
+
+// Per-client-uid limits, so that one user cannot take every worker and the
+// whole backlog.
+struct UserLimits {
+	unsigned max_running = UINT32_MAX; // transfers in progress
+	unsigned max_waiting = UINT32_MAX; // accepted, waiting for a worker
+};
+
+enum class SubmitResult {
+	Accepted,
+	Busy,     // all workers and the backlog are in use
+	UserBusy, // this uid is at its limit of waiting requests
 };
 
 // A fixed set of worker threads fed from a bounded backlog.
@@ -35,8 +58,11 @@ public:
 	WorkerPool(const WorkerPool &) = delete;
 	WorkerPool &operator=(const WorkerPool &) = delete;
 
-	// Queues @job unless the backlog is full; false means "busy".
-	[[nodiscard]] bool try_submit(Job &&job);
+	// Queues @job unless the backlog, or its uid's share of it, is full;
+	// @job is left intact unless accepted.
+	[[nodiscard]] SubmitResult try_submit(Job &&job);
+	// Applies to jobs accepted and started from now on.
+	void set_user_limits(UserLimits limits);
 
 	// Stops taking jobs and waits up to @timeout for queued and running ones
 	// to finish; then raises aborting() so transfers give up, and joins.
@@ -66,6 +92,7 @@ public:
 
 private:
 	void run();
+	std::deque<Job>::iterator next_job();
 
 	Handler handler_;
 	std::size_t backlog_;
@@ -74,6 +101,12 @@ private:
 	std::condition_variable idle_;
 	unsigned running_threads_ = 0; // workers whose run() has not returned
 	std::deque<Job> jobs_;
+	UserLimits limits_;
+	struct UserCount {
+		unsigned running = 0;
+		unsigned waiting = 0;
+	};
+	std::map<uid_t, UserCount> users_;
 	unsigned busy_ = 0;
 	bool stopping_ = false;
 	std::atomic<bool> aborting_{false};

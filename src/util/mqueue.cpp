@@ -103,9 +103,14 @@ int MessageQueue::send(std::span<const std::uint8_t> msg, std::chrono::milliseco
 
 int MessageQueue::try_send(std::span<const std::uint8_t> msg, unsigned priority) const
 {
+	// A deadline in the past: no wait, whatever the descriptor's O_NONBLOCK.
+	static const struct timespec kPast = {0, 0};
 	for (;;) {
-		if (mq_send(mqd_, reinterpret_cast<const char *>(msg.data()), msg.size(), priority) == 0)
+		if (mq_timedsend(mqd_, reinterpret_cast<const char *>(msg.data()), msg.size(), priority,
+		                 &kPast) == 0)
 			return 0;
+		if (errno == ETIMEDOUT)
+			return -EAGAIN;
 		if (errno != EINTR)
 			return -errno;
 	}

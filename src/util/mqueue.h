@@ -57,7 +57,7 @@ public:
 	// Sends with a deadline; -ETIMEDOUT when the queue stays full.
 	int send(std::span<const std::uint8_t> msg, std::chrono::milliseconds timeout,
 	         unsigned priority = 0) const;
-	// Sends without waiting (the descriptor must be O_NONBLOCK): -EAGAIN when full.
+	// Sends without waiting, on any descriptor: -EAGAIN when full.
 	int try_send(std::span<const std::uint8_t> msg, unsigned priority = 0) const;
 	// Receives into @buf (at least mq_msgsize bytes); returns the length or -errno.
 	long receive(std::span<std::uint8_t> buf, std::chrono::milliseconds timeout) const;
