@@ -1,7 +1,8 @@
 #!/bin/bash
-# Installs the dependencies, builds, and runs every test: unit, integration
-# and real-systemd tests on a normal build, then unit and integration tests
-# under ASan+UBSan and under TSan. Run as root on Debian 12.
+# Installs the dependencies, builds, and runs every test: unit, integration,
+# real-systemd, daemonize, packaging and benchmark smoke tests on a normal
+# build, then unit and integration tests under ASan+UBSan and under TSan,
+# then a short fuzz run. Run as root on Debian 12.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -49,6 +50,14 @@ PY
 run_build build -Dbuildtype=debugoptimized
 run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dman=disabled -- unit integration
 run_build build-tsan -Db_sanitize=thread -Dman=disabled -- unit integration
+
+# A short run of the libFuzzer harnesses (clang), bounded in time.
+if FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash tests/run-fuzz.sh; then
+	summaries+=("fuzz: 1 passed, 0 failed, 0 skipped")
+else
+	summaries+=("fuzz: 0 passed, 1 failed, 0 skipped")
+	status=1
+fi
 
 echo "=== Summary"
 passed=0 failed=0

@@ -482,3 +482,17 @@ TEST_CASE("per-uid limits: explicit, or derived from workers and backlog")
 	CHECK_THROWS_WITH_AS(make_config(json{{"max_waiting_per_uid", -1}}, nullptr),
 	                     doctest::Contains("max_waiting_per_uid"), ConfigError);
 }
+
+TEST_CASE("out-of-range numbers and deeply nested values are ConfigErrors")
+{
+	CHECK_THROWS_AS(parse_config_text("1e400", "t"), ConfigError);
+	CHECK_THROWS_AS(parse_config_text("{\"workers\": 1e400}", "t"), ConfigError);
+	std::string deep = "{\"workers\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+	json j;
+	try {
+		j = parse_config_text(deep, "t");
+	} catch (const ConfigError &) {
+		return; // the parser may refuse the depth itself: fine too
+	}
+	CHECK_THROWS_WITH_AS(make_config(j, nullptr), doctest::Contains("an array"), ConfigError);
+}

@@ -23,10 +23,20 @@ namespace {
 const std::set<std::string_view> kLogLevels = {"trace", "debug",    "info", "warning",
                                                "error", "critical", "off"};
 
+// A value for an error message: scalars as written, containers by their
+// type only (dumping a deeply nested one would recurse without bound).
+std::string describe(const json &v)
+{
+	if (v.is_structured())
+		return std::string("an ") + (v.is_array() ? "array" : "object");
+	std::string text = v.dump();
+	return text.size() > 80 ? text.substr(0, 77) + "..." : text;
+}
+
 std::uint64_t get_uint(const json &v, const std::string &key, std::uint64_t min, std::uint64_t max)
 {
 	if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0))
-		throw ConfigError("\"" + key + "\": expected a non-negative integer, got " + v.dump());
+		throw ConfigError("\"" + key + "\": expected a non-negative integer, got " + describe(v));
 	auto n = v.get<std::uint64_t>();
 	if (n < min || n > max)
 		throw ConfigError("\"" + key + "\": " + std::to_string(n) + " is out of range [" +
@@ -37,7 +47,7 @@ std::uint64_t get_uint(const json &v, const std::string &key, std::uint64_t min,
 std::string get_string(const json &v, const std::string &key)
 {
 	if (!v.is_string())
-		throw ConfigError("\"" + key + "\": expected a string, got " + v.dump());
+		throw ConfigError("\"" + key + "\": expected a string, got " + describe(v));
 	return v.get<std::string>();
 }
 
@@ -90,13 +100,13 @@ void apply(Config &c, const json &obj, const std::string &origin)
 			auto &list = key == "allow" ? c.access.allow : c.access.deny;
 			if (!v.is_array() || v.size() > 1024)
 				throw ConfigError("\"" + key + "\": expected an array of at most 1024 patterns, got " +
-				                  v.dump());
+				                  describe(v));
 			list.clear();
 			for (const auto &p : v) {
 				if (!p.is_string() || p.get<std::string>().empty() ||
 				    p.get<std::string>().size() > 4096)
 					throw ConfigError("\"" + key + "\": each pattern must be a non-empty string, got " +
-					                  p.dump());
+					                  describe(p));
 				list.push_back(p.get<std::string>());
 			}
 		} else {
@@ -120,7 +130,7 @@ json parse_config_text(std::string_view text, const std::string &origin)
 {
 	try {
 		return json::parse(text);
-	} catch (const json::parse_error &e) {
+	} catch (const json::exception &e) { // parse_error, and out_of_range for huge numbers
 		throw ConfigError(origin + ": invalid JSON: " + e.what());
 	}
 }

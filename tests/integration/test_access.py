@@ -38,9 +38,9 @@ class AccessPolicyTest(harness.FileserverTestCase):
         self.refused("closed", "ls")
         # Metadata needs only the way there.
         self.assert_ok(self.ctl("stat", "open/group.txt"))
-        log = d.log()
-        self.assertIn('get "open/group.txt" uid=0 outcome=refused', log)
-        self.assertIn('get "closed/public.txt" uid=0 outcome=refused', log)
+        for line in ('get "open/group.txt" uid=0 outcome=refused',
+                     'get "closed/public.txt" uid=0 outcome=refused'):
+            harness.wait_until(lambda: line in d.log(), 30, "the log line " + line)
 
     def test_owner_uses_the_client_uid(self):
         uid = harness.pick_private_uid()
@@ -59,7 +59,8 @@ class AccessPolicyTest(harness.FileserverTestCase):
         self.client_uid = 0
         self.assert_ok(self.get("open/group.txt"))
         self.assert_ok(self.get("closed/public.txt"))
-        self.assertIn(f'get "open/group.txt" uid={uid} outcome=refused', self.daemon.log())
+        harness.wait_until(lambda: f'get "open/group.txt" uid={uid} outcome=refused' in self.daemon.log(), 30,
+                           "the log line " + f'get "open/group.txt" uid={uid} outcome=refused')
 
     def test_all_serves_whatever_the_service_reads(self):
         uid = harness.pick_private_uid()

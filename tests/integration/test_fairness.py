@@ -46,7 +46,8 @@ class FairnessTest(harness.FileserverTestCase):
         code, out, err = self.drain(p2)
         self.assertEqual(code, 0, err)
         self.assertEqual(out, b"small\n")
-        self.assertIn(f"uid={uid} outcome=busy", self.daemon.log())
+        harness.wait_until(lambda: f"uid={uid} outcome=busy" in self.daemon.log(), 30,
+                           "the log line " + f"uid={uid} outcome=busy")
 
 
 if __name__ == "__main__":

@@ -51,7 +51,8 @@ class HostileTest(harness.FileserverTestCase):
         mq_send_to(self.queue, encode_request(OP_GET, victim.name, "private", req_id=7))
         replies = victim.stream()
         self.assertEqual([r.type for r in replies], [ERROR])
-        self.assertIn(f'get "private" uid={uid} outcome=refused', d.log())
+        harness.wait_until(lambda: f'get "private" uid={uid} outcome=refused' in d.log(), 30,
+                           "the log line " + f'get "private" uid={uid} outcome=refused')
 
     def test_requests_waiting_across_a_restart_are_served(self):
         self.write_file("f", b"after the restart\n")
