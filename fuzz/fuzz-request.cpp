@@ -63,8 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 		check(plen > kMaxPathSize);
 		check(plen == get<std::uint16_t>(data, 50));
 		check(req.reply_queue.size() == get<std::uint16_t>(data, 48));
-		check(std::memcmp(req.reply_queue.data(), data + kRequestHeaderSize, req.reply_queue.size()) ==
-		      0);
+		check(std::memcmp(req.reply_queue.data(), data + kRequestHeaderSize,
+		                  req.reply_queue.size()) == 0);
 		check(static_cast<std::uint16_t>(req.op) == get<std::uint16_t>(data, 6));
 		check(to_string(req.op) != "unknown");
 		check(req.id == get<std::uint64_t>(data, 8));
