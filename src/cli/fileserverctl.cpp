@@ -166,14 +166,15 @@ int cmd_status(const Client &client, const ClientOptions &opts, bool as_json)
 		return report(r, "status " + opts.queue);
 	json j = json::parse(text, nullptr, false);
 	if (j.is_discarded() || !j.is_object())
-		return report({ClientStatus::Protocol, 0, "the server's status is not a JSON object"}, "status");
+		return report({ClientStatus::Protocol, 0, "the server's status is not a JSON object"},
+		              "status");
 	if (as_json) {
 		std::cout << j.dump() << "\n";
 		return 0;
 	}
 	for (const auto &[key, value] : j.items())
 		std::printf("%18s: %s\n", key.c_str(),
-			    value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
+		            value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
 	return 0;
 }
 
@@ -278,13 +279,13 @@ int cmd_get(const Client &client, const std::string &path, const GetOptions &o)
 	};
 
 	if (o.output.empty() || o.output == "-") {
-		ClientResult r = client.get(path, o.offset, o.length, on_meta,
-		                            [&](std::span<const std::uint8_t> d) {
-			                            int e = write_all(STDOUT_FILENO, d);
-			                            if (e == 0)
-				                            progress(d.size());
-			                            return e;
-		                            });
+		ClientResult r =
+		        client.get(path, o.offset, o.length, on_meta, [&](std::span<const std::uint8_t> d) {
+			        int e = write_all(STDOUT_FILENO, d);
+			        if (e == 0)
+				        progress(d.size());
+			        return e;
+		        });
 		done(r.ok());
 		return r.ok() ? 0 : report(r, path);
 	}
@@ -316,6 +317,9 @@ int cmd_get(const Client &client, const std::string &path, const GetOptions &o)
 	return 0;
 }
 
+int run_command(const Client &client, const ClientOptions &opts, const std::string &cmd,
+                const std::vector<std::string> &operands, const GetOptions &get, bool as_json);
+
 int run(int argc, char **argv)
 {
 	ClientOptions opts;
@@ -325,9 +329,12 @@ int run(int argc, char **argv)
 	GetOptions get;
 
 	static const struct option global_opts[] = {
-	        {"queue", required_argument, nullptr, 'q'}, {"timeout", required_argument, nullptr, 't'},
-	        {"json", no_argument, nullptr, 'j'},        {"quiet", no_argument, nullptr, 'Q'},
-	        {"help", no_argument, nullptr, 'h'},        {"version", no_argument, nullptr, 'V'},
+	        {"queue", required_argument, nullptr, 'q'},
+	        {"timeout", required_argument, nullptr, 't'},
+	        {"json", no_argument, nullptr, 'j'},
+	        {"quiet", no_argument, nullptr, 'Q'},
+	        {"help", no_argument, nullptr, 'h'},
+	        {"version", no_argument, nullptr, 'V'},
 	        {nullptr, 0, nullptr, 0},
 	};
 	opterr = 0;
@@ -357,12 +364,9 @@ int run(int argc, char **argv)
 	bool has_get_options = false;
 	std::vector<std::string> operands;
 	static const struct option get_opts[] = {
-	        {"output", required_argument, nullptr, 'o'},
-	        {"offset", required_argument, nullptr, 'O'},
-	        {"length", required_argument, nullptr, 'L'},
-	        {"json", no_argument, nullptr, 'j'},
-	        {"quiet", no_argument, nullptr, 'Q'},
-	        {nullptr, 0, nullptr, 0},
+	        {"output", required_argument, nullptr, 'o'}, {"offset", required_argument, nullptr, 'O'},
+	        {"length", required_argument, nullptr, 'L'}, {"json", no_argument, nullptr, 'j'},
+	        {"quiet", no_argument, nullptr, 'Q'},        {nullptr, 0, nullptr, 0},
 	};
 	int sub_argc = argc - optind;
 	char **sub_argv = argv + optind;
@@ -403,6 +407,19 @@ int run(int argc, char **argv)
 
 	install_cleanup_handlers();
 	Client client(opts);
+	int code = run_command(client, opts, cmd, operands, get, as_json);
+	// Anyone may write to a reply queue: say so when someone did.
+	if (std::uint64_t foreign = client.foreign_messages())
+		std::fprintf(stderr,
+		             "fileserverctl: warning: dropped %llu message(s) that were not part of this "
+		             "reply (forged, or left from another request)\n",
+		             static_cast<unsigned long long>(foreign));
+	return code;
+}
+
+int run_command(const Client &client, const ClientOptions &opts, const std::string &cmd,
+                const std::vector<std::string> &operands, const GetOptions &get, bool as_json)
+{
 	if (cmd == "ping") {
 		if (!operands.empty())
 			throw UsageError{"ping takes no arguments"};

@@ -21,7 +21,7 @@ constexpr std::size_t kMaxLabel = 32;
 
 int terminal_width(int fd)
 {
-	struct winsize ws {};
+	struct winsize ws = {};
 	if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
 		return ws.ws_col;
 	return 80;
@@ -94,7 +94,10 @@ std::string format_duration(double seconds)
 std::string render_progress(const ProgressState &s, int width)
 {
 	std::uint64_t done = std::min(s.done, s.total);
-	int percent = s.total == 0 ? 100 : static_cast<int>(static_cast<double>(done) * 100 / s.total);
+	int percent =
+	        s.total == 0
+	                ? 100
+	                : static_cast<int>(static_cast<double>(done) * 100 / static_cast<double>(s.total));
 	if (s.finished && s.done >= s.total)
 		percent = 100;
 	char pct[8];
@@ -107,7 +110,8 @@ std::string render_progress(const ProgressState &s, int width)
 		std::snprintf(b, sizeof(b), left ? "%-*s" : "%*s", w, v.c_str());
 		return std::string(b);
 	};
-	std::string eta = s.rate > 0 ? format_duration(static_cast<double>(s.total - done) / s.rate) : "--:--";
+	std::string eta =
+	        s.rate > 0 ? format_duration(static_cast<double>(s.total - done) / s.rate) : "--:--";
 	std::string right = field(format_bytes(static_cast<double>(done)), 10, false) + "/" +
 	                    field(format_bytes(static_cast<double>(s.total)), 10, true) + " " +
 	                    field(s.rate > 0 ? format_bytes(s.rate) + "/s" : "", 12, false) + "  ETA " +

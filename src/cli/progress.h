@@ -20,8 +20,8 @@ struct ProgressState {
 	std::string label;      // the file name; shortened or dropped to fit
 	std::uint64_t done = 0; // bytes received so far
 	std::uint64_t total = 0;
-	double rate = 0;     // bytes per second; 0 if not known yet
-	double elapsed = 0;  // seconds since the transfer began
+	double rate = 0;    // bytes per second; 0 if not known yet
+	double elapsed = 0; // seconds since the transfer began
 	bool finished = false;
 };
 

@@ -168,6 +168,8 @@ class ProtocolTest(harness.FileserverTestCase):
         out, err = p.communicate(timeout=60)
         self.assertEqual(p.returncode, 0, err)
         self.assertTrue(out == self.data, "forged messages changed the output")
+        # ...and the client reports that its stream was tampered with.
+        self.assertIn(b"dropped 5 message(s) that were not part of this reply", err)
 
     def test_stolen_notification_does_not_stop_the_server(self):
         # Anyone who may write to the server queue may register for its

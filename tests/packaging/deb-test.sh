@@ -1,0 +1,401 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# End-to-end test of the Debian packages: builds them from this tree
+# (packaging/build-deb.sh), runs lintian (any error fails the test), checks
+# their contents and maintainer scripts, then installs them with dpkg into a
+# real systemd booted in a container and drives the installed service:
+# user and directory created by the postinst, unit enabled and started,
+# fetch (with the progress bar on a terminal), reload, journal, bash
+# completion, stop, remove and purge.
+#
+# The container (systemd-nspawn --volatile=yes) sees the host's /usr through
+# an overlay whose upper layer is a temporary directory, a copy of the host's
+# dpkg database, and a fresh /etc and /var: nothing is installed on the host.
+# The host's /usr/local (where the systemd suite installs a build) is hidden.
+#
+# Usage: deb-test.sh SRCDIR
+# Environment: FILESERVER_DEBS=DIR tests the packages in DIR instead of
+# building them; FILESERVER_DEB_BUILD_OPTIONS (default "nocheck": the unit
+# tests run in their own suite); KEEP_TMP=1 keeps the temporary directory.
+# Needs root, systemd-nspawn and the build dependencies; exits 77 (skipped)
+# without them. Prints one PASS/FAIL line per check; exits 1 if any failed.
+
+set -u
+export LC_ALL=C
+
+say() { printf '%s\n' "$*"; }
+skip() { say "SKIP: $*"; exit 77; }
+die() { say "ERROR: $*"; exit 99; }
+
+srcdir=${1:-}
+[ -n "$srcdir" ] && [ -f "$srcdir/packaging/debian/control" ] || die "usage: $0 SRCDIR (the top of the fileserver tree)"
+srcdir=$(cd "$srcdir" && pwd)
+
+[ "$EUID" = 0 ] || skip "must run as root (boots a systemd-nspawn container and installs packages into it)"
+for tool in systemd-nspawn nsenter dpkg-deb script; do
+	command -v "$tool" >/dev/null || skip "$tool not found (packaging/install-deps.sh installs what this test needs)"
+done
+[ -x /usr/lib/systemd/systemd ] || skip "systemd is not installed: nothing to boot in the container"
+if [ -z "${FILESERVER_DEBS:-}" ]; then
+	for tool in dpkg-buildpackage dpkg-checkbuilddeps dh lintian; do
+		command -v "$tool" >/dev/null || skip "$tool not found (packaging/install-deps.sh installs what this test needs)"
+	done
+	unmet=$(dpkg-checkbuilddeps -P nocheck "$srcdir/packaging/debian/control" 2>&1) ||
+		skip "build dependencies missing: $unmet"
+else
+	command -v lintian >/dev/null || skip "lintian not found"
+fi
+
+failures=0
+checks=0
+pass() { checks=$((checks + 1)); say "PASS: $1"; }
+fail() {
+	checks=$((checks + 1)); failures=$((failures + 1))
+	say "FAIL: $1"; shift
+	local l; for l in "$@"; do say "$l" | sed 's/^/      /'; done
+}
+
+tmp=$(mktemp -d /tmp/fileserver-deb-test.XXXXXX) || die "mktemp failed"
+machine=fstest-deb-$$
+nspawn_pid=
+leader=
+
+cleanup() {
+	local rc=$?
+	if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
+		# SIGRTMIN+4 asks systemd to power off, even before it accepts connections.
+		if [ -n "$leader" ]; then
+			timeout 10 nsenter -t "$leader" -a systemctl poweroff >/dev/null 2>&1 ||
+				kill -s SIGRTMIN+4 "$leader" 2>/dev/null
+		fi
+		if ! timeout 30 tail --pid="$nspawn_pid" -f /dev/null; then
+			say "container $machine did not power off: killing systemd-nspawn ($nspawn_pid)"
+			kill -TERM "$nspawn_pid" 2>/dev/null
+			timeout 10 tail --pid="$nspawn_pid" -f /dev/null || kill -KILL "$nspawn_pid" 2>/dev/null
+		fi
+		wait "$nspawn_pid" 2>/dev/null
+	fi
+	if [ "${KEEP_TMP:-0}" = 1 ]; then say "kept $tmp"; else rm -rf "$tmp"; fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+now_ms() { date +%s%3N; }
+# wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds.
+wait_for() {
+	local deadline=$(($(now_ms) + $1 * 1000)); shift
+	until "$@"; do
+		[ "$(now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# ---------------------------------------------------------------------------
+# Build
+
+debs=$tmp/debs
+mkdir -p "$debs"
+if [ -n "${FILESERVER_DEBS:-}" ]; then
+	say "== using the packages in $FILESERVER_DEBS"
+	cp "$FILESERVER_DEBS"/*.deb "$FILESERVER_DEBS"/*.changes "$FILESERVER_DEBS"/*.buildinfo "$debs"/ 2>/dev/null
+else
+	say "== building the packages (packaging/build-deb.sh)"
+	t0=$(now_ms)
+	if DEB_BUILD_OPTIONS="${FILESERVER_DEB_BUILD_OPTIONS:-nocheck} parallel=$(nproc)" \
+		timeout 1500 "$srcdir/packaging/build-deb.sh" "$debs" >"$tmp/build.log" 2>&1; then
+		pass "build: dpkg-buildpackage -us -uc -b in $((($(now_ms) - t0) / 1000)) s: $(cd "$debs" && echo *.deb)"
+	else
+		fail "build: packaging/build-deb.sh failed" "$(tail -n 40 "$tmp/build.log")"
+		exit 1
+	fi
+fi
+deb_server=$(ls "$debs"/fileserver_*.deb 2>/dev/null | head -n1)
+deb_client=$(ls "$debs"/fileserver-client_*.deb 2>/dev/null | head -n1)
+[ -n "$deb_server" ] && [ -n "$deb_client" ] || die "no fileserver and fileserver-client .deb in $debs"
+
+# ---------------------------------------------------------------------------
+say "== static checks"
+
+# lintian: errors fail, warnings are reported.
+lintian_target=$(ls "$debs"/*.changes 2>/dev/null | head -n1)
+[ -n "$lintian_target" ] || lintian_target="$deb_server $deb_client"
+# shellcheck disable=SC2086
+timeout 300 lintian --fail-on error --display-level '>=warning' $lintian_target >"$tmp/lintian.log" 2>&1
+lintian_rc=$?
+grep -v 'running with root privileges' "$tmp/lintian.log" >"$tmp/lintian.tags"
+n_err=$(grep -c '^E: ' "$tmp/lintian.tags")
+n_warn=$(grep -c '^W: ' "$tmp/lintian.tags")
+if [ $lintian_rc = 0 ] && [ "$n_err" = 0 ]; then
+	pass "lintian: 0 errors, $n_warn warnings$([ "$n_warn" = 0 ] || printf '\n%s' "$(sed 's/^/      /' "$tmp/lintian.tags")")"
+else
+	fail "lintian: exit $lintian_rc, $n_err errors, $n_warn warnings" "$(cat "$tmp/lintian.tags")"
+fi
+
+# Contents: every file in the right package.
+contents() { dpkg-deb -c "$1" | awk '{ print $6 }' | sed 's|^\./|/|'; }
+missing=
+for f in /usr/sbin/fileserverd /lib/systemd/system/fileserver.service /lib/systemd/system/fileserver.socket \
+	/lib/systemd/system/fileserver@.service /usr/lib/sysusers.d/fileserver.conf \
+	/usr/lib/tmpfiles.d/fileserver.conf /etc/fileserver/fileserver.json \
+	/usr/share/man/man8/fileserverd.8.gz /usr/share/man/man5/fileserver.json.5.gz \
+	/usr/share/bash-completion/completions/fileserverd; do
+	contents "$deb_server" | grep -qxF "$f" || missing="$missing fileserver:$f"
+done
+for f in /usr/bin/fileserverctl /usr/share/man/man1/fileserverctl.1.gz \
+	/usr/share/bash-completion/completions/fileserverctl; do
+	contents "$deb_client" | grep -qxF "$f" || missing="$missing fileserver-client:$f"
+done
+if [ -z "$missing" ]; then
+	pass "contents: daemon, units, sysusers.d, tmpfiles.d, configuration, man 8+5, completion in fileserver; client, man 1, completion in fileserver-client"
+else
+	fail "contents: missing:$missing" "fileserver:" "$(contents "$deb_server")" "fileserver-client:" "$(contents "$deb_client")"
+fi
+
+# Maintainer scripts: the user exists and the root is created before the
+# service is started.
+dpkg-deb -e "$deb_server" "$tmp/control"
+conffiles=$(cat "$tmp/control/conffiles" 2>/dev/null)
+line_of() { grep -n -m1 -e "$1" "$tmp/control/postinst" | cut -d: -f1; }
+l_users=$(line_of 'systemd-sysusers'); l_tmpfiles=$(line_of 'systemd-tmpfiles'); l_start=$(line_of 'deb-systemd-invoke')
+if [ "$conffiles" = /etc/fileserver/fileserver.json ] && [ -n "$l_users" ] && [ -n "$l_tmpfiles" ] &&
+	[ -n "$l_start" ] && [ "$l_users" -lt "$l_start" ] && [ "$l_tmpfiles" -lt "$l_start" ]; then
+	pass "maintainer scripts: conffile $conffiles; postinst runs systemd-sysusers (line $l_users) and systemd-tmpfiles (line $l_tmpfiles) before starting the service (line $l_start)"
+else
+	fail "maintainer scripts" "conffiles: '$conffiles' (expected /etc/fileserver/fileserver.json)" \
+		"postinst lines: sysusers '$l_users', tmpfiles '$l_tmpfiles', start '$l_start'" "$(cat "$tmp/control/postinst")"
+fi
+
+# ---------------------------------------------------------------------------
+say "== booting systemd in container $machine"
+
+cp -a /var/lib/dpkg "$tmp/dpkg" || die "cannot copy /var/lib/dpkg"
+: >"$tmp/dpkg/statoverride" # its users and groups do not exist in the fresh /etc
+rm -f "$tmp/dpkg/lock" "$tmp/dpkg/lock-frontend"
+mkdir -p "$tmp/usr-upper" "$tmp/pkgs" "$tmp/data"
+cp "$deb_server" "$deb_client" "$tmp/pkgs/"
+umask 022
+printf 'hello from the package\n' >"$tmp/data/hello.txt"
+head -c $((8 * 1024 * 1024)) /dev/urandom >"$tmp/data/big.bin"
+printf 'hello from the alternative root\n' >"$tmp/data/alt.txt"
+chmod -R a+rX "$tmp/data" "$tmp/pkgs"
+
+boot_start=$(now_ms)
+systemd-nspawn -D / --volatile=yes --register=no --keep-unit -M "$machine" \
+	--overlay=/usr:"$tmp/usr-upper":/usr --tmpfs=/usr/local:mode=0755 \
+	--bind="$tmp/dpkg":/var/lib/dpkg --bind-ro="$tmp/pkgs":/mnt/pkgs --bind-ro="$tmp/data":/mnt/data \
+	-b -- systemd.firstboot=off </dev/null >"$tmp/nspawn.log" 2>&1 &
+nspawn_pid=$!
+find_leader() {
+	leader=$(pgrep -P "$nspawn_pid" -x systemd | head -n1)
+	[ -n "$leader" ]
+}
+wait_for 20 find_leader || { cat "$tmp/nspawn.log"; die "the container's systemd did not appear"; }
+
+# Runs a command inside the container, with a clean environment and without
+# /usr/local in PATH.
+CT_PATH=/usr/sbin:/usr/bin:/sbin:/bin
+ct() { timeout "${CT_TIMEOUT:-30}" nsenter -t "$leader" -a env -i PATH="$CT_PATH" HOME=/root TERM=xterm "$@"; }
+ctl() { ct systemctl --no-pager "$@"; }
+prop() { ctl show -P "$2" "$1" 2>/dev/null; } # prop UNIT PROPERTY
+state() { ctl show -p ActiveState -p SubState -p MainPID -p Result -p StatusText "$1" 2>&1 | tr '\n' ' '; }
+
+booted() {
+	sys_state=$(CT_TIMEOUT=60 ct systemctl is-system-running --wait 2>&1 | tail -n 1)
+	case $sys_state in running | degraded | maintenance | stopping | offline) true ;; *) false ;; esac
+}
+wait_for 60 booted
+say "container booted in $(($(now_ms) - boot_start)) ms: $sys_state (leader $leader)"
+case $sys_state in running | degraded) ;; *) cat "$tmp/nspawn.log"; die "container boot failed: $sys_state" ;; esac
+ct test -e /usr/local/sbin/fileserverd && die "the host's /usr/local is visible in the container"
+ct getent passwd fileserver >/dev/null && die "the user fileserver exists before the package is installed"
+# Container images often carry a policy-rc.d that forbids maintainer scripts
+# to start services (exit 101). A real system has none: remove it from the
+# container's /usr (the overlay hides it; the host keeps it).
+if ct test -e /usr/sbin/policy-rc.d; then
+	ct rm -f /usr/sbin/policy-rc.d || die "cannot remove /usr/sbin/policy-rc.d in the container"
+	say "removed the host's /usr/sbin/policy-rc.d from the container's /usr"
+fi
+
+# ---------------------------------------------------------------------------
+say "== install"
+
+# 1. dpkg -i: the postinst creates the user and the root, enables and
+# starts the service.
+if CT_TIMEOUT=180 ct dpkg -i "/mnt/pkgs/${deb_server##*/}" "/mnt/pkgs/${deb_client##*/}" >"$tmp/dpkg-i.log" 2>&1; then
+	pass "install: dpkg -i ${deb_server##*/} ${deb_client##*/}"
+else
+	fail "install: dpkg -i failed" "$(tail -n 30 "$tmp/dpkg-i.log")"
+	exit 1
+fi
+
+# 2. the service user, from sysusers.d, and the root, from tmpfiles.d.
+pw=$(ct getent passwd fileserver)
+uid=$(cut -d: -f3 <<<"$pw")
+root_st=$(ct stat -c '%U %G %a' /srv/fileserver 2>&1)
+if [ -n "$pw" ] && [ "$uid" -lt 1000 ] && [ "$root_st" = "root root 755" ]; then
+	pass "postinst: system user ($pw); /srv/fileserver ($root_st)"
+else
+	fail "postinst: user and root" "getent passwd fileserver: '$pw' (expected a system user)" \
+		"/srv/fileserver: '$root_st' (expected 'root root 755')"
+fi
+
+# 3. enabled and running, from the packaged unit, as the service user; the
+# socket installed but not enabled.
+main_pid=$(prop fileserver.service MainPID)
+frag=$(prop fileserver.service FragmentPath)
+enabled=$(ctl is-enabled fileserver.service 2>&1)
+sock_enabled=$(ctl is-enabled fileserver.socket 2>&1)
+proc_user=$(ct ps -o user= -p "$main_pid" 2>/dev/null | tr -d ' ')
+exe=$(ct readlink "/proc/$main_pid/exe" 2>/dev/null)
+if [ "$(prop fileserver.service ActiveState)" = active ] && [ "$enabled" = enabled ] &&
+	[ "$sock_enabled" = disabled ] && [ "$proc_user" = fileserver ] && [ "$exe" = /usr/sbin/fileserverd ] &&
+	case $frag in /lib/systemd/system/fileserver.service | /usr/lib/systemd/system/fileserver.service) true ;; *) false ;; esac; then
+	pass "service: started by the postinst, $enabled, $frag, PID $main_pid ($exe) runs as $proc_user; fileserver.socket $sock_enabled"
+else
+	fail "service after install" "$(state fileserver.service)" \
+		"is-enabled: $enabled (expected enabled); socket: $sock_enabled (expected disabled)" \
+		"unit: $frag; main process: $exe as '$proc_user' (expected /usr/sbin/fileserverd as fileserver)" \
+		"$(ct journalctl -u fileserver.service --no-pager -n 15 -o cat 2>&1)"
+fi
+
+# 4. the default configuration is valid and is a conffile.
+check=$(ct fileserverd --check-config 2>&1); check_rc=$?
+conf_state=$(ct dpkg-query -W -f='${Conffiles}' fileserver 2>&1)
+if [ $check_rc = 0 ] && grep -q '"root": *"/srv/fileserver"' <<<"$check" &&
+	grep -q '/etc/fileserver/fileserver.json [0-9a-f]' <<<"$conf_state"; then
+	pass "configuration: /etc/fileserver/fileserver.json is a conffile and passes fileserverd --check-config"
+else
+	fail "configuration" "fileserverd --check-config: exit $check_rc: $check" "conffiles: $conf_state"
+fi
+
+# ---------------------------------------------------------------------------
+say "== use"
+
+ct cp /mnt/data/hello.txt /mnt/data/big.bin /srv/fileserver/
+fsctl() { ct fileserverctl --timeout 5 "$@"; }
+
+# 5. fetch; no progress bar when stderr is not a terminal.
+out=$(fsctl get hello.txt 2>&1); rc=$?
+fsctl get big.bin -o /tmp/big.out 2>"$tmp/get.err"; big_rc=$?
+if [ $rc = 0 ] && [ "$out" = "hello from the package" ] && [ $big_rc = 0 ] &&
+	ct cmp -s /tmp/big.out /srv/fileserver/big.bin && [ ! -s "$tmp/get.err" ]; then
+	pass "fetch: hello.txt and big.bin (8 MiB) identical; nothing on stderr when it is not a terminal"
+else
+	fail "fetch: fileserverctl get" "hello.txt: exit $rc, '$out'" "big.bin: exit $big_rc, stderr: $(cat "$tmp/get.err")"
+fi
+
+# 6. the progress bar on a terminal (script(1) gives it one), and --quiet.
+bar=$(ct script -qec 'fileserverctl get big.bin -o /tmp/bar.out' /dev/null 2>&1 | tr '\r' '\n')
+quiet=$(ct script -qec 'fileserverctl --quiet get big.bin -o /tmp/quiet.out' /dev/null 2>&1)
+final=$(grep '100%' <<<"$bar" | tail -n 1)
+if grep -q '^big\.bin .*100% .*8\.0 MiB' <<<"$final" && grep -q '/s' <<<"$final" &&
+	ct cmp -s /tmp/bar.out /srv/fileserver/big.bin && [ -z "$quiet" ]; then
+	pass "progress bar on a terminal: '$(sed 's/\x1b\[K//g' <<<"$final")'; none with --quiet"
+else
+	fail "progress bar" "on a terminal: $(cat -v <<<"$bar" | tail -n 3)" "with --quiet: $(cat -v <<<"$quiet")"
+fi
+
+# 7. ping and status for scripts.
+ping=$(fsctl --json ping 2>&1); status=$(fsctl --json status 2>&1)
+parsed=$(ct python3 -c 'import json, sys
+p = json.loads(sys.argv[1]); s = json.loads(sys.argv[2])
+print(p["server_version"], s["queue"] if "queue" in s else "?")' "$ping" "$status" 2>&1)
+if [ $? = 0 ] && [ -n "$parsed" ]; then
+	pass "json: ping and status parse (version, queue: $parsed)"
+else
+	fail "json: ping/status" "ping: $ping" "status: $status" "$parsed"
+fi
+
+# 8. reload with another root: in force as soon as systemctl reload returns.
+ct mkdir -p /srv/alt
+ct cp /mnt/data/alt.txt /srv/alt/
+ct cp /etc/fileserver/fileserver.json /tmp/fileserver.json.orig
+ct sed -i 's|"root": *"/srv/fileserver"|"root": "/srv/alt"|' /etc/fileserver/fileserver.json
+pid_before=$(prop fileserver.service MainPID)
+if ctl reload fileserver.service; then
+	out=$(fsctl get alt.txt 2>&1); rc=$?
+	if [ $rc = 0 ] && [ "$out" = "hello from the alternative root" ] &&
+		[ "$(prop fileserver.service MainPID)" = "$pid_before" ]; then
+		pass "reload: root /srv/alt served right after systemctl reload (same PID $pid_before)"
+	else
+		fail "reload" "get alt.txt: exit $rc '$out'" "$(state fileserver.service)"
+	fi
+else
+	fail "reload: systemctl reload fileserver failed" "$(state fileserver.service)"
+fi
+ct cp /tmp/fileserver.json.orig /etc/fileserver/fileserver.json
+ctl reload fileserver.service || say "note: reload back to the packaged configuration failed"
+
+# 9. each request in the journal, with its fields.
+journal_has_get() {
+	ct journalctl -u fileserver.service --no-pager -o export FILESERVER_OUTCOME=ok FILESERVER_PATH=big.bin \
+		>"$tmp/journal.txt" 2>&1 && grep -q '^FILESERVER_OP=get' "$tmp/journal.txt"
+}
+if wait_for 5 journal_has_get; then
+	pass "journal: journalctl -u fileserver FILESERVER_OUTCOME=ok FILESERVER_PATH=big.bin finds the transfers"
+else
+	fail "journal: no FILESERVER_OUTCOME=ok entry for big.bin" \
+		"$(ct journalctl -u fileserver.service --no-pager -n 5 -o verbose 2>&1 | grep -E '^ *(MESSAGE|FILESERVER_)' | head)"
+fi
+
+# 10. bash completion, loaded on demand, completes commands and paths on
+# the server.
+completion=$(ct bash -c '
+	. /usr/share/bash-completion/bash_completion
+	_completion_loader fileserverctl
+	complete -p fileserverctl || exit 1
+	try() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		COMPREPLY=(); _fileserverctl fileserverctl "${COMP_WORDS[-1]}" "${COMP_WORDS[-2]}"; echo "${COMPREPLY[*]}"; }
+	try fileserverctl st
+	try fileserverctl get h
+	_completion_loader fileserverd
+	complete -p fileserverd || exit 1
+	try2() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		COMPREPLY=(); _fileserverd fileserverd "${COMP_WORDS[-1]}" "${COMP_WORDS[-2]}"; echo "${COMPREPLY[*]}"; }
+	try2 fileserverd --log-level w' 2>"$tmp/completion.err")
+expected='complete -F _fileserverctl fileserverctl
+stat status
+hello.txt
+complete -F _fileserverd fileserverd
+warning'
+if [ "$completion" = "$expected" ]; then
+	pass "bash completion: 'fileserverctl st' -> stat status; 'fileserverctl get h' -> hello.txt (asked the server); 'fileserverd --log-level w' -> warning"
+else
+	fail "bash completion" "expected:" "$expected" "actual:" "$completion" "stderr:" "$(cat "$tmp/completion.err")"
+fi
+
+# 11. stop.
+if ctl stop fileserver.service && [ "$(prop fileserver.service ActiveState)" = inactive ] &&
+	[ "$(prop fileserver.service Result)" = success ]; then
+	pass "stop: systemctl stop fileserver -> inactive, Result=success"
+else
+	fail "stop" "$(state fileserver.service)"
+fi
+
+# ---------------------------------------------------------------------------
+say "== remove"
+
+# 12. remove stops the service; purge removes the configuration, keeps the
+# user (Debian removes no system users) and what was served.
+ctl start fileserver.service
+CT_TIMEOUT=120 ct dpkg -r fileserver fileserver-client >"$tmp/dpkg-r.log" 2>&1; r_rc=$?
+after_remove=$(prop fileserver.service ActiveState)
+conf_kept=$(ct test -e /etc/fileserver/fileserver.json && echo kept || echo gone)
+CT_TIMEOUT=120 ct dpkg --purge fileserver >>"$tmp/dpkg-r.log" 2>&1; p_rc=$?
+conf_purged=$(ct test -e /etc/fileserver/fileserver.json && echo kept || echo gone)
+load=$(prop fileserver.service LoadState)
+if [ $r_rc = 0 ] && [ $p_rc = 0 ] && [ "$after_remove" = inactive ] && [ "$conf_kept" = kept ] &&
+	[ "$conf_purged" = gone ] && [ "$load" = not-found ] && ct test ! -e /usr/sbin/fileserverd &&
+	ct getent passwd fileserver >/dev/null; then
+	pass "remove and purge: dpkg -r stopped the service and kept the configuration; --purge removed it; the unit is gone, the user stays"
+else
+	fail "remove and purge" "dpkg -r exit $r_rc, --purge exit $p_rc: $(tail -n 10 "$tmp/dpkg-r.log")" \
+		"after remove: service $after_remove (expected inactive), configuration $conf_kept (expected kept)" \
+		"after purge: configuration $conf_purged (expected gone), unit LoadState $load (expected not-found)"
+fi
+
+# ---------------------------------------------------------------------------
+say "== $((checks - failures))/$checks checks passed"
+[ $failures = 0 ]
