@@ -7,7 +7,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <mutex>
 
 #include "client/signal-cleanup.h"
 #include "protocol/errors.h"
@@ -19,6 +21,44 @@
 namespace fileserver {
 
 using namespace protocol;
+
+struct Client::Shared {
+	ReplyQueueSize reply_size = preferred_reply_queue_size();
+	std::mutex lock;
+	std::shared_ptr<const MessageQueue> server; // null until the first call, or after a failure
+
+	// The server queue, opened once and kept for the calls that follow.
+	int server_queue(const std::string &name, std::shared_ptr<const MessageQueue> &out)
+	{
+		{
+			std::lock_guard guard(lock);
+			out = server;
+		}
+		struct stat st;
+		// A name removed (and maybe created anew) leaves the descriptor on a
+		// queue nobody serves any more: its link count is 0 then.
+		if (out && out->stat(st) == 0 && st.st_nlink > 0)
+			return 0;
+		auto q = std::make_shared<MessageQueue>();
+		int e = MessageQueue::open(name, O_WRONLY, *q);
+		std::lock_guard guard(lock);
+		if (e < 0) {
+			server.reset();
+			out.reset();
+			return e;
+		}
+		server = out = std::move(q);
+		return 0;
+	}
+
+	// Drops @q after a failed send: the next call opens the queue afresh.
+	void forget(const std::shared_ptr<const MessageQueue> &q)
+	{
+		std::lock_guard guard(lock);
+		if (server == q)
+			server.reset();
+	}
+};
 
 namespace {
 
@@ -54,18 +94,30 @@ ClientResult from_server_error(const Error &err)
 class Exchange
 {
 public:
-	Exchange(const ClientOptions &options, std::uint64_t &foreign) : options_(options), foreign_(foreign)
-	{}
+	Exchange(const ClientOptions &options, Client::Shared &shared, std::atomic<std::uint64_t> &foreign)
+	        : options_(options), shared_(shared), foreign_out_(foreign)
+	{
+		foreign_out_.store(0);
+	}
 
-	~Exchange() { unlink_name(); }
+	~Exchange()
+	{
+		unlink_name();
+		foreign_out_.store(foreign_);
+	}
 
 	ClientResult start(Request req)
 	{
-		ClientResult r = create_reply_queue();
+		// One getrandom() for the queue name, the nonce and the request id.
+		std::uint8_t random[sizeof(std::uint64_t) + sizeof(nonce_) + sizeof(id_)];
+		random_bytes(random);
+		std::uint64_t name_bits;
+		std::memcpy(&name_bits, random, sizeof(name_bits));
+		std::memcpy(nonce_.data(), random + sizeof(name_bits), sizeof(nonce_));
+		std::memcpy(&id_, random + sizeof(name_bits) + sizeof(nonce_), sizeof(id_));
+		ClientResult r = create_reply_queue(name_bits);
 		if (!r.ok())
 			return r;
-		random_bytes(nonce_);
-		id_ = random_u64();
 		req.id = id_;
 		req.nonce = nonce_;
 		req.reply_queue = name_;
@@ -73,8 +125,8 @@ public:
 		if (msg.empty())
 			return fail(ClientStatus::Refused, "path too long", ENAMETOOLONG);
 
-		MessageQueue server;
-		int e = MessageQueue::open(options_.queue, O_WRONLY, server);
+		std::shared_ptr<const MessageQueue> server;
+		int e = shared_.server_queue(options_.queue, server);
 		if (e == -ENOENT)
 			return fail(ClientStatus::Unreachable,
 			            "no server queue " + options_.queue + " (is fileserverd running?)",
@@ -83,7 +135,9 @@ public:
 			return fail(ClientStatus::Unreachable,
 			            "cannot open server queue " + options_.queue + ": " + errno_string(e),
 			            -e);
-		e = server.send(msg, options_.timeout);
+		e = server->send(msg, options_.timeout);
+		if (e < 0)
+			shared_.forget(server);
 		if (e == -ETIMEDOUT)
 			return fail(ClientStatus::Unreachable,
 			            "server queue " + options_.queue +
@@ -101,7 +155,7 @@ public:
 	ClientResult next(ReplyHeader &hdr, std::span<const std::uint8_t> &payload)
 	{
 		for (;;) {
-			long n = queue_.receive(buf_, options_.timeout);
+			long n = queue_.receive(std::span(buf_.get(), buf_size_), options_.timeout);
 			if (n == -ETIMEDOUT)
 				return fail(ClientStatus::Unreachable,
 				            seq_ == 0 ? "no reply from the server within the timeout"
@@ -110,7 +164,7 @@ public:
 			if (n < 0)
 				return fail(ClientStatus::Failed, "receive failed: " + errno_string(n),
 				            static_cast<int>(-n));
-			auto msg = std::span<const std::uint8_t>(buf_).first(static_cast<std::size_t>(n));
+			auto msg = std::span<const std::uint8_t>(buf_.get(), static_cast<std::size_t>(n));
 			if (decode_reply(msg, hdr, payload) != Status::Ok || hdr.request_id != id_ ||
 			    hdr.nonce != nonce_) {
 				// Not ours: a forged, stale or garbled message. Never use it.
@@ -132,25 +186,26 @@ public:
 		}
 	}
 
-	[[nodiscard]] std::size_t message_size() const { return buf_.size(); }
+	[[nodiscard]] std::size_t message_size() const { return buf_size_; }
 
 private:
-	ClientResult create_reply_queue()
+	// @name_bits: random bits for the first name tried.
+	ClientResult create_reply_queue(std::uint64_t name_bits)
 	{
-		ReplyQueueSize size = preferred_reply_queue_size();
-		for (;;) {
+		ReplyQueueSize size = shared_.reply_size;
+		for (bool first = true;; first = false) {
 			char name[64];
 			std::snprintf(name, sizeof(name), "/fileserverctl-%d-%016llx", getpid(),
-			              static_cast<unsigned long long>(random_u64()));
+			              static_cast<unsigned long long>(first ? name_bits : random_u64()));
 			// 0622: the server (maybe another uid) may write; nobody else may read.
 			int e = MessageQueue::create(name, O_RDONLY, 0622, size.max_messages,
 			                             size.message_size, queue_);
 			if (e == 0) {
 				name_ = name;
 				cleanup_slot_ = cleanup_register(CleanupKind::MessageQueue, name_);
-				struct mq_attr attr;
-				queue_.attributes(attr);
-				buf_.resize(static_cast<std::size_t>(attr.mq_msgsize));
+				// A queue is created with exactly the attributes asked for.
+				buf_size_ = static_cast<std::size_t>(size.message_size);
+				buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(buf_size_);
 				return {};
 			}
 			if (e == -EEXIST)
@@ -190,11 +245,14 @@ private:
 	}
 
 	const ClientOptions &options_;
-	std::uint64_t &foreign_;
+	Client::Shared &shared_;
+	std::atomic<std::uint64_t> &foreign_out_; // the Client's, set when the call ends
+	std::uint64_t foreign_ = 0;               // this call's
 	MessageQueue queue_;
 	std::string name_;
 	int cleanup_slot_ = -1;
-	std::vector<std::uint8_t> buf_;
+	std::unique_ptr<std::uint8_t[]> buf_; // not zeroed: receive() fills it
+	std::size_t buf_size_ = 0;
 	Nonce nonce_ = {};
 	std::uint64_t id_ = 0;
 	std::uint64_t seq_ = 0;
@@ -280,11 +338,13 @@ ReplyQueueSize preferred_reply_queue_size()
 	return s;
 }
 
+Client::Client(ClientOptions options) : options_(std::move(options)), shared_(std::make_shared<Shared>())
+{}
+
 ClientResult Client::ping(PingInfo &out) const
 {
-	foreign_ = 0;
 	auto t0 = monotonic_usec();
-	Exchange ex(options_, foreign_);
+	Exchange ex(options_, *shared_, foreign_);
 	Request req;
 	req.op = Op::Ping;
 	std::span<const std::uint8_t> payload;
@@ -299,8 +359,7 @@ ClientResult Client::ping(PingInfo &out) const
 
 ClientResult Client::status(std::string &json) const
 {
-	foreign_ = 0;
-	Exchange ex(options_, foreign_);
+	Exchange ex(options_, *shared_, foreign_);
 	Request req;
 	req.op = Op::Status;
 	std::span<const std::uint8_t> payload;
@@ -313,8 +372,7 @@ ClientResult Client::status(std::string &json) const
 
 ClientResult Client::stat(const std::string &path, Meta &out) const
 {
-	foreign_ = 0;
-	Exchange ex(options_, foreign_);
+	Exchange ex(options_, *shared_, foreign_);
 	Request req;
 	req.op = Op::Stat;
 	req.path = path;
@@ -329,8 +387,7 @@ ClientResult Client::stat(const std::string &path, Meta &out) const
 
 ClientResult Client::list(const std::string &path, Meta &dir, std::vector<Entry> &entries) const
 {
-	foreign_ = 0;
-	Exchange ex(options_, foreign_);
+	Exchange ex(options_, *shared_, foreign_);
 	Request req;
 	req.op = Op::List;
 	req.path = path;
@@ -374,8 +431,7 @@ ClientResult Client::list(const std::string &path, Meta &dir, std::vector<Entry>
 ClientResult Client::get(const std::string &path, std::uint64_t offset, std::uint64_t length,
                          const MetaHandler &on_meta, const DataSink &sink) const
 {
-	foreign_ = 0;
-	Exchange ex(options_, foreign_);
+	Exchange ex(options_, *shared_, foreign_);
 	Request req;
 	req.op = Op::Get;
 	req.path = path;

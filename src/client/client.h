@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -53,7 +55,9 @@ struct ReplyQueueSize {
 ReplyQueueSize preferred_reply_queue_size();
 
 // A client of one server queue. Each call creates its own private reply
-// queue, so one Client may be used from several threads.
+// queue, so one Client may be used from several threads. A Client that stays
+// up is cheaper per call than one per call: it reads the host's queue limits
+// once and keeps the server queue open (reopened if its name is removed).
 class Client
 {
 public:
@@ -62,7 +66,17 @@ public:
 	// Called once with the file's metadata before any data.
 	using MetaHandler = std::function<void(const protocol::Meta &)>;
 
-	explicit Client(ClientOptions options) : options_(std::move(options)) {}
+	explicit Client(ClientOptions options);
+	Client(const Client &other)
+	        : options_(other.options_), shared_(other.shared_), foreign_(other.foreign_.load())
+	{}
+	Client &operator=(const Client &other)
+	{
+		options_ = other.options_;
+		shared_ = other.shared_;
+		foreign_.store(other.foreign_.load());
+		return *this;
+	}
 
 	ClientResult ping(PingInfo &out) const;
 	// The server's live statistics, a JSON object (see docs/protocol.md).
@@ -74,12 +88,17 @@ public:
 	                 const MetaHandler &on_meta, const DataSink &sink) const;
 
 	// Messages dropped in the last call because they were not part of its
-	// reply stream (wrong request id or nonce, undecodable).
-	[[nodiscard]] std::uint64_t foreign_messages() const { return foreign_; }
+	// reply stream (wrong request id or nonce, undecodable). With calls from
+	// several threads: in the call that ended last.
+	[[nodiscard]] std::uint64_t foreign_messages() const { return foreign_.load(); }
+
+	// What the calls share: the reply queue size, the open server queue.
+	struct Shared;
 
 private:
 	ClientOptions options_;
-	mutable std::uint64_t foreign_ = 0;
+	std::shared_ptr<Shared> shared_;
+	mutable std::atomic<std::uint64_t> foreign_{0};
 };
 
 } // namespace fileserver

@@ -2,6 +2,7 @@
 #include "request-loop.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 
@@ -26,6 +27,18 @@ namespace {
 // can never reach a destroyed loop.
 std::shared_mutex g_loop_lock;
 RequestLoop *g_loop = nullptr;
+
+// Every notification costs a thread (glibc starts one per notification),
+// several times the cost of serving a small file. So a notification thread
+// stays on while requests keep coming: it gives the registration up (a
+// queue that goes from empty to non-empty fires no notification then),
+// polls the queue and drains it, and after kLingerIdleMs without requests
+// registers again and drains once more, as start() does. Requests wait in
+// the queue as before (a frozen server's queue fills up); only one thread
+// lingers at a time, and it looks at stopping_ every kLingerSliceMs.
+constexpr int kLingerSliceMs = 10;
+constexpr int kLingerIdleMs = 100;
+std::atomic<bool> g_lingering{false};
 
 } // namespace
 
@@ -83,6 +96,46 @@ void RequestLoop::on_notify(union sigval)
 	self->registered_.store(false);
 	self->arm();
 	self->drain();
+	if (!self->registered_.load() || self->stopping_.load())
+		return;
+	if (g_lingering.exchange(true)) {
+		// Another thread lingers, and this one registered again: each
+		// request would cost a thread again. Give the registration back up,
+		// unless the lingering thread is leaving (it registers then).
+		std::lock_guard arm_guard(self->arm_lock_);
+		if (g_lingering.load())
+			notify_cancel(self->queue_.get());
+		return;
+	}
+	{
+		// registered_ stays true: the dispatcher is armed, by this thread
+		// instead of a notification, and the owner need not poll.
+		std::lock_guard arm_guard(self->arm_lock_);
+		notify_cancel(self->queue_.get());
+	}
+	for (int idle_ms = 0; idle_ms < kLingerIdleMs && !self->stopping_.load();) {
+		struct pollfd p = {self->queue_.get(), POLLIN, 0};
+		int r = poll(&p, 1, kLingerSliceMs);
+		if ((r < 0 && errno != EINTR) || (r > 0 && !(p.revents & POLLIN)))
+			break;
+		if (r <= 0) {
+			idle_ms += r == 0 ? kLingerSliceMs : 0;
+			continue;
+		}
+		idle_ms = 0;
+		self->drain();
+	}
+	{
+		// Cleared first, so that a notification right after arm() may
+		// linger; under the lock, so that no thread that saw it set cancels
+		// the registration made next.
+		std::lock_guard arm_guard(self->arm_lock_);
+		g_lingering.store(false);
+	}
+	if (!self->stopping_.load()) {
+		self->arm();
+		self->drain();
+	}
 }
 
 int RequestLoop::arm()
@@ -192,7 +245,8 @@ void RequestLoop::dispatch(std::span<const std::uint8_t> msg)
 	if (r == 0)
 		r = job.reply.stat(job.reply_stat);
 	if (r < 0) {
-		finish(Outcome::Aborted, -r, "cannot open reply queue " + req.reply_queue + ": " + errno_string(r));
+		finish(Outcome::Aborted, -r,
+		       "cannot open reply queue " + req.reply_queue + ": " + errno_string(r));
 		return;
 	}
 	job.client_uid = job.reply_stat.st_uid;
@@ -209,8 +263,8 @@ void RequestLoop::dispatch(std::span<const std::uint8_t> msg)
 		return;
 	// Not taken: the job, and so req, is intact.
 	std::string why = submitted == SubmitResult::UserBusy
-	                          ? "server busy: too many requests of uid " + std::to_string(job.client_uid) +
-	                                    " waiting"
+	                          ? "server busy: too many requests of uid " +
+	                                    std::to_string(job.client_uid) + " waiting"
 	                          : "server busy: all " + std::to_string(pool_.size()) +
 	                                    " workers and the backlog are in use";
 	reply_error_now(job.reply, req, EBUSY, why);

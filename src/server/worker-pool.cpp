@@ -92,8 +92,11 @@ void WorkerPool::run()
 		UserCount &u = users_[uid];
 		if (--u.running == 0 && u.waiting == 0)
 			users_.erase(uid);
-		// A job of this uid may have been held back by its limit.
-		wake_.notify_all();
+		// A job of this uid may have been held back by its limit. With no
+		// job queued there is none: waking the idle workers for nothing
+		// cost a context switch each, per request.
+		if (!jobs_.empty())
+			wake_.notify_all();
 		if (jobs_.empty() && busy_ == 0)
 			idle_.notify_all();
 	}
