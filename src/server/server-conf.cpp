@@ -99,14 +99,17 @@ void apply(Config &c, const json &obj, const std::string &origin)
 		} else if (key == "allow" || key == "deny") {
 			auto &list = key == "allow" ? c.access.allow : c.access.deny;
 			if (!v.is_array() || v.size() > 1024)
-				throw ConfigError("\"" + key + "\": expected an array of at most 1024 patterns, got " +
+				throw ConfigError("\"" + key +
+				                  "\": expected an array of at most 1024 patterns, got " +
 				                  describe(v));
 			list.clear();
 			for (const auto &p : v) {
 				if (!p.is_string() || p.get<std::string>().empty() ||
 				    p.get<std::string>().size() > 4096)
-					throw ConfigError("\"" + key + "\": each pattern must be a non-empty string, got " +
-					                  describe(p));
+					throw ConfigError(
+					        "\"" + key +
+					        "\": each pattern must be a non-empty string, got " +
+					        describe(p));
 				list.push_back(p.get<std::string>());
 			}
 		} else {
