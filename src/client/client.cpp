@@ -269,6 +269,15 @@ ClientResult bad_payload(const char *what)
 	return fail(ClientStatus::Protocol, std::string("malformed ") + what + " reply");
 }
 
+// What an ERROR reply says, as a result; a malformed one is a protocol error.
+ClientResult error_reply(std::span<const std::uint8_t> payload)
+{
+	Error err;
+	if (decode_error(payload, err) != Status::Ok)
+		return bad_payload("error");
+	return from_server_error(err);
+}
+
 // Reads the first reply: either @want (decoded by the caller) or an ERROR.
 ClientResult first_reply(Exchange &ex, ReplyType want, std::span<const std::uint8_t> &payload)
 {
@@ -276,12 +285,8 @@ ClientResult first_reply(Exchange &ex, ReplyType want, std::span<const std::uint
 	ClientResult r = ex.next(hdr, payload);
 	if (!r.ok())
 		return r;
-	if (hdr.type == ReplyType::Error) {
-		Error err;
-		if (decode_error(payload, err) != Status::Ok)
-			return bad_payload("error");
-		return from_server_error(err);
-	}
+	if (hdr.type == ReplyType::Error)
+		return error_reply(payload);
 	if (hdr.type != want)
 		return unexpected(hdr.type);
 	return {};
@@ -304,12 +309,8 @@ ClientResult expect_end(Exchange &ex, std::uint64_t total)
 	ClientResult r = ex.next(hdr, payload);
 	if (!r.ok())
 		return r;
-	if (hdr.type == ReplyType::Error) {
-		Error err;
-		if (decode_error(payload, err) != Status::Ok)
-			return bad_payload("error");
-		return from_server_error(err);
-	}
+	if (hdr.type == ReplyType::Error)
+		return error_reply(payload);
 	if (hdr.type != ReplyType::End)
 		return unexpected(hdr.type);
 	End end;
@@ -417,12 +418,7 @@ ClientResult Client::list(const std::string &path, Meta &dir, std::vector<Entry>
 				                    " entries, received " + std::to_string(entries.size()));
 			return {};
 		}
-		case ReplyType::Error: {
-			Error err;
-			if (decode_error(payload, err) != Status::Ok)
-				return bad_payload("error");
-			return from_server_error(err);
-		}
+		case ReplyType::Error: return error_reply(payload);
 		default: return unexpected(hdr.type);
 		}
 	}
@@ -478,12 +474,7 @@ ClientResult Client::get(const std::string &path, std::uint64_t offset, std::uin
 				                    " of " + std::to_string(meta.length) + " bytes");
 			return {};
 		}
-		case ReplyType::Error: {
-			Error err;
-			if (decode_error(payload, err) != Status::Ok)
-				return bad_payload("error");
-			return from_server_error(err);
-		}
+		case ReplyType::Error: return error_reply(payload);
 		default: return unexpected(hdr.type);
 		}
 	}
