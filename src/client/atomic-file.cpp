@@ -9,22 +9,9 @@
 #include <cstdlib>
 
 #include "client/signal-cleanup.h"
+#include "util/io.h"
 
 namespace fileserver {
-
-int write_all(int fd, std::span<const std::uint8_t> data)
-{
-	while (!data.empty()) {
-		ssize_t n = ::write(fd, data.data(), data.size());
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		data = data.subspan(static_cast<std::size_t>(n));
-	}
-	return 0;
-}
 
 AtomicFile::~AtomicFile()
 {

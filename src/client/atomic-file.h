@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 
+#include "util/io.h"
 #include "util/unique-fd.h"
 
 namespace fileserver {
@@ -34,8 +35,5 @@ private:
 	UniqueFD fd_;
 	int cleanup_slot_ = -1;
 };
-
-// Writes all of @data to @fd; 0 or -errno.
-int write_all(int fd, std::span<const std::uint8_t> data);
 
 } // namespace fileserver
