@@ -9,13 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-namespace fileserver {
+#include "util/error.h"
 
-class UsageError : public std::runtime_error
-{
-public:
-	using std::runtime_error::runtime_error;
-};
+namespace fileserver {
 
 struct DaemonOptions {
 	std::string config_path;

@@ -7,6 +7,7 @@
 
 #include <cassert>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <variant>
@@ -93,6 +94,14 @@ public:
 
 private:
 	std::optional<Error> error_;
+};
+
+// A command line that cannot be used, thrown while parsing it; the message
+// names the option. Both programs exit with status 2 for it.
+class UsageError : public std::runtime_error
+{
+public:
+	using std::runtime_error::runtime_error;
 };
 
 } // namespace fileserver
