@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The benchmark's only calls into the client library (src/client/): when its
+// API changes, this file and client-calls.cpp are the ones to adapt.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "protocol/wire.h"
+#include "util/error.h"
+
+namespace fileserver {
+class Client;
+}
+
+namespace fileserver::bench {
+
+struct Received {
+	std::uint64_t bytes = 0;
+	std::uint32_t chunk_size = 0; // from META: the reply queue's payload size
+};
+
+// One Client that stays up (as a real client would), with a 10 s timeout.
+// Usable from several threads, as Client is.
+class BenchClient
+{
+public:
+	explicit BenchClient(const std::string &queue);
+	~BenchClient();
+	BenchClient(const BenchClient &) = delete;
+	BenchClient &operator=(const BenchClient &) = delete;
+
+	// GETs @name from 0, @length bytes at most, and counts what arrives.
+	[[nodiscard]] Result<Received> get(const std::string &name,
+	                                   std::uint64_t length = protocol::kToEnd) const;
+	// A PING's round trip in microseconds.
+	[[nodiscard]] Result<double> ping_usec() const;
+
+private:
+	std::unique_ptr<Client> client_;
+};
+
+// The reply queue the client library creates on this host.
+struct ReplyQueueShape {
+	long depth = 0;
+	long message_size = 0;
+};
+ReplyQueueShape reply_queue_shape();
+
+} // namespace fileserver::bench

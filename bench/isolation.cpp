@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+#include "isolation.h"
+
+#include <grp.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "fail.h"
+#include "text-file.h"
+#include "util/io.h"
+#include "util/random.h"
+
+namespace fileserver::bench {
+
+namespace {
+
+int drop_to(uid_t uid)
+{
+	if (setgroups(0, nullptr) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
+		return -errno;
+	return 0;
+}
+
+} // namespace
+
+void enter_ipc_namespace(long msgsize, long msg_max)
+{
+	long host_msg_max = read_proc_long("/proc/sys/fs/mqueue/msg_max", 10);
+	if (unshare(CLONE_NEWIPC) < 0)
+		die(sys_error("--msgsize: unshare(CLONE_NEWIPC) (needs root)"));
+	// A new namespace starts with the kernel's defaults, not the host's.
+	write_text("/proc/sys/fs/mqueue/msg_max", std::to_string(msg_max > 0 ? msg_max : host_msg_max));
+	write_text("/proc/sys/fs/mqueue/msgsize_max", std::to_string(msgsize));
+}
+
+uid_t pick_private_uid(const std::string &daemon)
+{
+	if (geteuid() != 0)
+		return 0;
+	for (int attempt = 0; attempt < 8; attempt++) {
+		uid_t uid = static_cast<uid_t>(1000000000 + random_u64() % 3000000000ULL);
+		pid_t pid = fork();
+		if (pid < 0)
+			return 0;
+		if (pid == 0) {
+			if (drop_to(uid) < 0)
+				_exit(2);
+			_exit(access(daemon.c_str(), X_OK) == 0 ? 0 : 1);
+		}
+		int status = 0;
+		waitpid(pid, &status, 0);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			return uid;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
+			return 0; // that uid cannot run the daemon: none will
+	}
+	return 0;
+}
+
+void chown_tree(const std::string &top, uid_t uid)
+{
+	for (auto &e : std::filesystem::recursive_directory_iterator(top))
+		lchown(e.path().c_str(), uid, uid);
+	lchown(top.c_str(), uid, uid);
+}
+
+void become(uid_t uid)
+{
+	int r = drop_to(uid);
+	if (r < 0)
+		die(sys_error("switching to uid " + std::to_string(uid), r));
+}
+
+} // namespace fileserver::bench

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+#include "measure-window.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "options.h"
+#include "proc-stats.h"
+
+namespace fileserver::bench {
+
+void ThreadStats::add(bool succeeded, double t0, double t1)
+{
+	if (succeeded) {
+		ok++;
+		latencies_usec.push_back((t1 - t0) * 1e6);
+	} else {
+		failed++;
+	}
+}
+
+bool MeasureWindow::counts(double t0, double t1) const
+{
+	return t0 >= start_at_.load(std::memory_order_relaxed) && state_.load() == kOpen &&
+	       t1 <= end_at_.load(std::memory_order_relaxed);
+}
+
+void MeasureWindow::warm_up(const Options &o)
+{
+	double warmup = o.smoke ? 0.05 : std::min(1.0, o.duration / 5);
+	std::this_thread::sleep_for(std::chrono::duration<double>(warmup));
+}
+
+void MeasureWindow::measure(double seconds)
+{
+	start_ = now_sec();
+	end_ = start_ + seconds;
+	start_at_.store(start_);
+	end_at_.store(end_);
+	state_.store(kOpen);
+	std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+	state_.store(kClosed);
+}
+
+double Totals::done() const
+{
+	return static_cast<double>(std::max<std::uint64_t>(ok + failed, 1));
+}
+
+Totals add_up(const std::vector<ThreadStats> &stats)
+{
+	Totals t;
+	for (auto &s : stats) {
+		t.latencies_usec.insert(t.latencies_usec.end(), s.latencies_usec.begin(),
+		                        s.latencies_usec.end());
+		t.ok += s.ok;
+		t.failed += s.failed;
+		if (t.first_error.empty())
+			t.first_error = s.first_error;
+	}
+	return t;
+}
+
+double percentile(std::vector<double> v, double p)
+{
+	if (v.empty())
+		return 0;
+	std::sort(v.begin(), v.end());
+	auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+	return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
+}
+
+double median(std::vector<double> v)
+{
+	return percentile(std::move(v), 50);
+}
+
+nlohmann::json level_summary(const Totals &t, int clients, double seconds)
+{
+	nlohmann::json j;
+	j["clients"] = clients;
+	j["requests"] = t.ok;
+	j["failed"] = t.failed;
+	j["requests_per_sec"] = static_cast<double>(t.ok) / seconds;
+	j["p50_usec"] = percentile(t.latencies_usec, 50);
+	j["p99_usec"] = percentile(t.latencies_usec, 99);
+	return j;
+}
+
+} // namespace fileserver::bench

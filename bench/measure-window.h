@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// What the small-file phase and its floor share: client threads that loop
+// until the measured window closes, each with its own counts, added up at
+// the end.
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fileserver::bench {
+
+struct Options;
+
+// One client thread's requests in the window.
+struct ThreadStats {
+	std::vector<double> latencies_usec;
+	std::uint64_t ok = 0;
+	std::uint64_t failed = 0;
+	std::string first_error;
+
+	// A request that ran from @t0 to @t1 (seconds).
+	void add(bool succeeded, double t0, double t1);
+};
+
+// Requests that start before the window opens (the warm-up) or end after it
+// closes do not count.
+class MeasureWindow
+{
+public:
+	[[nodiscard]] bool closed() const { return state_.load(std::memory_order_relaxed) == kClosed; }
+	// Whether a request from @t0 to @t1 falls in the window.
+	[[nodiscard]] bool counts(double t0, double t1) const;
+
+	// Sleeps through the warm-up, while the threads run.
+	void warm_up(const Options &o);
+	// Opens the window, sleeps @seconds and closes it.
+	void measure(double seconds);
+	[[nodiscard]] double seconds() const { return end_ - start_; }
+
+private:
+	static constexpr int kWarmUp = 0, kOpen = 1, kClosed = 2;
+	std::atomic<int> state_{kWarmUp};
+	std::atomic<double> start_at_{0}, end_at_{0};
+	double start_ = 0, end_ = 0;
+};
+
+// All threads' requests.
+struct Totals {
+	std::vector<double> latencies_usec;
+	std::uint64_t ok = 0;
+	std::uint64_t failed = 0;
+	std::string first_error; // the first thread's that has one
+	[[nodiscard]] double done() const;
+};
+Totals add_up(const std::vector<ThreadStats> &stats);
+
+double percentile(std::vector<double> v, double p); // nearest rank
+double median(std::vector<double> v);
+
+// The fields every level reports: clients, requests, failed,
+// requests_per_sec, p50_usec, p99_usec.
+nlohmann::json level_summary(const Totals &t, int clients, double seconds);
+
+} // namespace fileserver::bench

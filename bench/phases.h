@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The measured phases against the running daemon; each returns its part of
+// the JSON report (see docs/performance.md).
+
+#include <nlohmann/json.hpp>
+
+namespace fileserver::bench {
+
+struct Options;
+struct WorkDir;
+struct Daemon;
+class NotifySocket;
+
+// Starts the daemon o.starts times (once if "start" is not asked for), each
+// to READY=1, stops all but the last and PINGs it. Returns the daemon that
+// serves the rest of the run; sets @start to the timings if asked for.
+Daemon start_phase(const Options &o, const WorkDir &w, NotifySocket &notify, nlohmann::json &start);
+
+// SIGHUP to RELOADING=1 and READY=1, o.reloads times.
+nlohmann::json reload_phase(const Options &o, const Daemon &d, NotifySocket &notify);
+
+// The large file through the client, alternated with the ceiling.
+nlohmann::json large_phase(const Options &o, const WorkDir &w, const Daemon &d);
+
+// Small-file GETs from @clients threads for o.duration seconds.
+nlohmann::json small_level(const Options &o, const WorkDir &w, const Daemon &d, int clients);
+
+} // namespace fileserver::bench
