@@ -28,9 +28,7 @@ class BenchClient
 {
 public:
 	explicit BenchClient(const std::string &queue);
-	~BenchClient();
-	BenchClient(const BenchClient &) = delete;
-	BenchClient &operator=(const BenchClient &) = delete;
+	~BenchClient(); // out of line: Client is incomplete here
 
 	// GETs @name from 0, @length bytes at most, and counts what arrives.
 	[[nodiscard]] Result<Received> get(const std::string &name,

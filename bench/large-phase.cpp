@@ -98,8 +98,7 @@ nlohmann::json large_phase(const Options &o, const WorkDir &w, const Daemon &d)
 	j["daemon_cpu_sec_per_gib"] = daemon_cpu / gib;
 	j["client_cpu_sec_per_gib"] = client_cpu / gib;
 	j["ceiling_cpu_sec_per_gib"] = ceiling_cpu / gib;
-	j["loadavg_1min"] = load_average();
-	j["daemon_peak_rss_kib"] = peak;
+	add_load_and_peak_rss(j, peak);
 	return j;
 }
 

@@ -89,4 +89,10 @@ nlohmann::json level_summary(const Totals &t, int clients, double seconds)
 	return j;
 }
 
+void add_load_and_peak_rss(nlohmann::json &j, long daemon_peak_rss_kib)
+{
+	j["loadavg_1min"] = load_average();
+	j["daemon_peak_rss_kib"] = daemon_peak_rss_kib;
+}
+
 } // namespace fileserver::bench

@@ -66,4 +66,8 @@ double median(std::vector<double> v);
 // requests_per_sec, p50_usec, p99_usec.
 nlohmann::json level_summary(const Totals &t, int clients, double seconds);
 
+// What a phase against the daemon ends with: the load average then (other
+// load skews rates) and the daemon's peak RSS during it.
+void add_load_and_peak_rss(nlohmann::json &j, long daemon_peak_rss_kib);
+
 } // namespace fileserver::bench

@@ -76,8 +76,7 @@ nlohmann::json small_level(const Options &o, const WorkDir &w, const Daemon &d, 
 	j["client_cpu_usec_per_request"] = self_cpu * 1e6 / done;
 	j["daemon_context_switches_per_request"] = daemon_cs / done;
 	j["client_context_switches_per_request"] = self_cs / done;
-	j["loadavg_1min"] = load_average();
-	j["daemon_peak_rss_kib"] = peak;
+	add_load_and_peak_rss(j, peak);
 	return j;
 }
 
