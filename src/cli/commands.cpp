@@ -63,7 +63,8 @@ ExitStatus cmd_stat(const Client &client, const Options &o)
 	auto r = client.stat(o.path);
 	if (!r)
 		return report(r.error(), o.path);
-	return o.json ? print_json(stat_json(o.path, *r)) : print(stat_human(o.path, *r, stdout_is_terminal()));
+	return o.json ? print_json(stat_json(o.path, *r))
+	              : print(stat_human(o.path, *r, stdout_is_terminal()));
 }
 
 ExitStatus cmd_ls(const Client &client, const Options &o)
@@ -97,9 +98,8 @@ ExitStatus report_get_failure(const Error &error, const Options &o, OutputTarget
 {
 	if (error.code != ESTALE)
 		return report(error, o.path);
-	std::string left = kind == OutputTarget::Kind::Replace
-	                           ? "; " + o.get.output + " was not written"
-	                           : "; the output is incomplete";
+	std::string left = kind == OutputTarget::Kind::Replace ? "; " + o.get.output + " was not written"
+	                                                       : "; the output is incomplete";
 	report(Error{ESTALE, "the file changed on the server while it was sent" + left + " (try again)"},
 	       o.path);
 	return ExitStatus::Failed;
@@ -120,12 +120,13 @@ ExitStatus cmd_get(const Client &client, const Options &o)
 			if (m.length >= kProgressMinBytes)
 				bar.emplace(STDERR_FILENO, base_name(o.path), m.length);
 		};
-	auto r = client.get(o.path, o.get.offset, o.get.length, on_meta, [&](std::span<const std::uint8_t> d) {
-		int e = out.write(d);
-		if (e == 0 && bar)
-			bar->update(received += d.size());
-		return e;
-	});
+	auto r =
+	        client.get(o.path, o.get.offset, o.get.length, on_meta, [&](std::span<const std::uint8_t> d) {
+		        int e = out.write(d);
+		        if (e == 0 && bar)
+			        bar->update(received += d.size());
+		        return e;
+	        });
 	if (!r) {
 		if (bar)
 			bar->finish(false);

@@ -22,7 +22,8 @@ std::string shown(const std::string &s, bool escape)
 
 void sort_by_name(std::vector<protocol::Entry> &entries)
 {
-	std::sort(entries.begin(), entries.end(), [](const auto &a, const auto &b) { return a.name < b.name; });
+	std::sort(entries.begin(), entries.end(),
+	          [](const auto &a, const auto &b) { return a.name < b.name; });
 }
 
 } // namespace
@@ -114,7 +115,8 @@ std::string ls_human(std::vector<protocol::Entry> entries, bool escape)
 	for (const auto &e : entries) {
 		char b[128];
 		std::snprintf(b, sizeof(b), "%s %12llu %s ", mode_string(e.mode).c_str(),
-		              static_cast<unsigned long long>(e.size), iso_time(e.mtime_sec, 0, false).c_str());
+		              static_cast<unsigned long long>(e.size),
+		              iso_time(e.mtime_sec, 0, false).c_str());
 		out += b;
 		out += shown(e.name, escape);
 		out += '\n';
@@ -166,7 +168,8 @@ std::string status_human(const json &status, bool escape)
 	for (const auto &[key, value] : status.items()) {
 		std::string v = value.is_string() ? value.get<std::string>() : dump_line(value);
 		std::string k = shown(key, escape);
-		out += std::string(k.size() < 18 ? 18 - k.size() : 0, ' ') + k + ": " + shown(v, escape) + "\n";
+		out += std::string(k.size() < 18 ? 18 - k.size() : 0, ' ') + k + ": " + shown(v, escape) +
+		       "\n";
 	}
 	return out;
 }

@@ -11,30 +11,31 @@
 
 namespace fileserver::cli {
 
-const char *const kUsage = "Usage: fileserverctl [OPTION]... COMMAND [ARG]...\n"
-                           "Fetch files from a fileserverd server over POSIX message queues.\n"
-                           "\n"
-                           "Commands:\n"
-                           "  get PATH [-o FILE] [--offset N] [--length N]\n"
-                           "                      write the file (or a byte range of it) to stdout or FILE;\n"
-                           "                      a regular FILE is replaced atomically, never left partial;\n"
-                           "                      a device or FIFO is written in place; '-o -' is stdout;\n"
-                           "                      shows a progress bar on a terminal (not with --quiet)\n"
-                           "  stat PATH           show a file's size, type, mode, owner and mtime\n"
-                           "  ls [DIR]            list a directory (default: the served root)\n"
-                           "  ping                check that the server answers; show its version\n"
-                           "  status              show the server's live statistics\n"
-                           "\n"
-                           "Options:\n"
-                           "  -q, --queue NAME     server queue (default $FILESERVER_QUEUE or /fileserver)\n"
-                           "  -t, --timeout SECS   wait at most this long for the server (default 10)\n"
-                           "  -j, --json           print stat, ls, ping and status results as JSON\n"
-                           "      --quiet          no progress bar for get\n"
-                           "  -h, --help           show this help and exit\n"
-                           "  -V, --version        show the version and exit\n"
-                           "\n"
-                           "Exit status: 0 success, 1 other failure, 2 usage error, 3 not found,\n"
-                           "4 refused, 5 server unreachable or timed out, 6 protocol error, 7 server busy.\n";
+const char *const kUsage =
+        "Usage: fileserverctl [OPTION]... COMMAND [ARG]...\n"
+        "Fetch files from a fileserverd server over POSIX message queues.\n"
+        "\n"
+        "Commands:\n"
+        "  get PATH [-o FILE] [--offset N] [--length N]\n"
+        "                      write the file (or a byte range of it) to stdout or FILE;\n"
+        "                      a regular FILE is replaced atomically, never left partial;\n"
+        "                      a device or FIFO is written in place; '-o -' is stdout;\n"
+        "                      shows a progress bar on a terminal (not with --quiet)\n"
+        "  stat PATH           show a file's size, type, mode, owner and mtime\n"
+        "  ls [DIR]            list a directory (default: the served root)\n"
+        "  ping                check that the server answers; show its version\n"
+        "  status              show the server's live statistics\n"
+        "\n"
+        "Options:\n"
+        "  -q, --queue NAME     server queue (default $FILESERVER_QUEUE or /fileserver)\n"
+        "  -t, --timeout SECS   wait at most this long for the server (default 10)\n"
+        "  -j, --json           print stat, ls, ping and status results as JSON\n"
+        "      --quiet          no progress bar for get\n"
+        "  -h, --help           show this help and exit\n"
+        "  -V, --version        show the version and exit\n"
+        "\n"
+        "Exit status: 0 success, 1 other failure, 2 usage error, 3 not found,\n"
+        "4 refused, 5 server unreachable or timed out, 6 protocol error, 7 server busy.\n";
 
 namespace {
 
@@ -53,7 +54,8 @@ std::chrono::milliseconds parse_timeout(const char *arg)
 	char *end = nullptr;
 	double v = std::strtod(arg, &end);
 	if (!end || *end != '\0' || end == arg || !(v >= 0.001) || v > 86400)
-		throw UsageError(std::string("--timeout: expected seconds (0.001 to 86400), got '") + arg + "'");
+		throw UsageError(std::string("--timeout: expected seconds (0.001 to 86400), got '") + arg +
+		                 "'");
 	return std::chrono::milliseconds(static_cast<long>(v * 1000));
 }
 
@@ -68,9 +70,12 @@ std::chrono::milliseconds parse_timeout(const char *arg)
 void parse_global(int argc, char **argv, Options &o)
 {
 	static const struct option opts[] = {
-	        {"queue", required_argument, nullptr, 'q'}, {"timeout", required_argument, nullptr, 't'},
-	        {"json", no_argument, nullptr, 'j'},        {"quiet", no_argument, nullptr, 'Q'},
-	        {"help", no_argument, nullptr, 'h'},        {"version", no_argument, nullptr, 'V'},
+	        {"queue", required_argument, nullptr, 'q'},
+	        {"timeout", required_argument, nullptr, 't'},
+	        {"json", no_argument, nullptr, 'j'},
+	        {"quiet", no_argument, nullptr, 'Q'},
+	        {"help", no_argument, nullptr, 'h'},
+	        {"version", no_argument, nullptr, 'V'},
 	        {nullptr, 0, nullptr, 0},
 	};
 	int c;
@@ -162,8 +167,9 @@ Options parse_options(int argc, char **argv, const char *env_queue)
 	int first = optind;
 	auto operands = parse_command(argc - first, argv + first, o);
 	if (!is_valid_queue_name(o.client.queue))
-		throw UsageError("'" + o.client.queue +
-		                 "' is not a queue name (a '/' followed by 1 to 255 characters, no other '/')");
+		throw UsageError(
+		        "'" + o.client.queue +
+		        "' is not a queue name (a '/' followed by 1 to 255 characters, no other '/')");
 	check_operands(o, operands);
 	return o;
 }

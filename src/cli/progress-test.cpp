@@ -45,7 +45,8 @@ TEST_CASE("progress: a line fits its width and shows label, percentage, bar and 
 	CHECK(line.find("ETA 0:03") != std::string::npos);
 	for (int width : {20, 40, 60, 80, 200}) {
 		CAPTURE(width);
-		CHECK(render_progress(state(mib, 300 * mib), width).size() <= static_cast<std::size_t>(width - 1));
+		CHECK(render_progress(state(mib, 300 * mib), width).size() <=
+		      static_cast<std::size_t>(width - 1));
 	}
 }
 

@@ -36,7 +36,8 @@ Result<void> single(Exchange &ex, const protocol::Request &req, ReplyType first,
 
 } // namespace
 
-Client::Client(ClientOptions options) : options_(std::move(options)), shared_(std::make_shared<ClientShared>())
+Client::Client(ClientOptions options)
+        : options_(std::move(options)), shared_(std::make_shared<ClientShared>())
 {}
 
 Result<PingInfo> Client::ping() const
@@ -117,7 +118,8 @@ Result<void> Client::get(const std::string &path, std::uint64_t offset, std::uin
 		if (type == ReplyType::Meta) {
 			if (protocol::decode_meta(p, meta) != Status::Ok)
 				return bad_reply("metadata");
-			std::uint64_t expected = std::min(length, meta.size >= offset ? meta.size - offset : 0);
+			std::uint64_t expected =
+			        std::min(length, meta.size >= offset ? meta.size - offset : 0);
 			if (meta.offset != offset || meta.length != expected)
 				return protocol_error("the server announced another range than requested");
 			if (on_meta)

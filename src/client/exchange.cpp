@@ -94,7 +94,8 @@ void ClientShared::forget(const std::shared_ptr<const MessageQueue> &q)
 		server_.reset();
 }
 
-Exchange::Exchange(const ClientOptions &options, ClientShared &shared, std::atomic<std::uint64_t> &foreign_out)
+Exchange::Exchange(const ClientOptions &options, ClientShared &shared,
+                   std::atomic<std::uint64_t> &foreign_out)
         : options_(options), shared_(shared), foreign_out_(foreign_out)
 {
 	foreign_out_.store(0);

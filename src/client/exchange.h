@@ -24,12 +24,12 @@ namespace fileserver {
 
 // Error::code of conditions the client finds itself; none of them is a code
 // the server sends, so that cli/exit-status.h tells them apart by code.
-inline constexpr int kErrNoServer = ECONNREFUSED;   // no server queue of that name
+inline constexpr int kErrNoServer = ECONNREFUSED;    // no server queue of that name
 inline constexpr int kErrUnreachable = EHOSTUNREACH; // the server queue cannot be opened or written
 inline constexpr int kErrTimedOut = ETIMEDOUT;       // no request accepted, or no reply, in time
 inline constexpr int kErrProtocol = EPROTO;          // a reply stream that breaks the protocol
 inline constexpr int kErrBadReply = EBADMSG;         // a reply whose payload cannot be decoded
-inline constexpr int kErrLocal = EIO; // a local failure (receive, output); why says which
+inline constexpr int kErrLocal = EIO;                // a local failure (receive, output); why says which
 
 struct ClientOptions {
 	std::string queue = "/fileserver";

@@ -58,7 +58,7 @@ TEST_CASE("output target: a symbolic link is followed, its final target replaced
 	TempDir dir;
 	test::write_file(dir / "real", "old");
 	REQUIRE(symlink("real", (dir / "link1").c_str()) == 0);
-	REQUIRE(symlink(( dir / "link1").c_str(), (dir / "link2").c_str()) == 0);
+	REQUIRE(symlink((dir / "link1").c_str(), (dir / "link2").c_str()) == 0);
 	OutputTarget t;
 	REQUIRE(t.open(dir / "link2").ok());
 	CHECK(t.kind() == OutputTarget::Kind::Replace);
