@@ -9,14 +9,10 @@
 #include "client/client-test-helpers.h"
 
 using namespace fileserver;
+using fileserver::test::bytes;
 using fileserver::test::TempDir;
 
 namespace {
-
-std::span<const std::uint8_t> bytes(const std::string &s)
-{
-	return {reinterpret_cast<const std::uint8_t *>(s.data()), s.size()};
-}
 
 mode_t mode_of(const std::string &path)
 {

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <span>
 #include <string>
 
 namespace fileserver::test {
@@ -53,6 +54,11 @@ public:
 private:
 	std::string path_;
 };
+
+inline std::span<const std::uint8_t> bytes(const std::string &s)
+{
+	return {reinterpret_cast<const std::uint8_t *>(s.data()), s.size()};
+}
 
 inline std::string read_file(const std::string &path)
 {

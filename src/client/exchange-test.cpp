@@ -167,6 +167,29 @@ TEST_CASE("exchange: messages with a wrong request id or nonce are dropped and c
 	CHECK(client.foreign_messages() == 2);
 }
 
+namespace {
+
+// The Error code of a GET (or a STAT) answered with @script; 0 on success.
+int get_error(std::vector<Scripted> script, std::chrono::milliseconds timeout = 10s)
+{
+	FakeServer server;
+	Client client = server.client(timeout);
+	server.answer(std::move(script));
+	auto r = client.get("f", 0, protocol::kToEnd, nullptr, [](auto) { return 0; });
+	return r.ok() ? 0 : r.error().code;
+}
+
+int stat_error(std::vector<Scripted> script)
+{
+	FakeServer server;
+	Client client = server.client();
+	server.answer(std::move(script));
+	auto r = client.stat("x");
+	return r.ok() ? 0 : r.error().code;
+}
+
+} // namespace
+
 TEST_CASE("exchange: an ERROR reply gives the server's code and text")
 {
 	FakeServer server;
@@ -176,78 +199,26 @@ TEST_CASE("exchange: an ERROR reply gives the server's code and text")
 	REQUIRE_FALSE(r.ok());
 	CHECK(r.error().code == ENOENT);
 	CHECK(r.error().why == "no such file: x");
-}
-
-TEST_CASE("exchange: ERROR after data ends a GET (the file changed)")
-{
-	FakeServer server;
-	Client client = server.client();
-	server.answer({meta(8), data("1234"), error(ESTALE, "file changed while it was sent")});
-	auto r = client.get("f", 0, protocol::kToEnd, nullptr, [](auto) { return 0; });
-	REQUIRE_FALSE(r.ok());
-	CHECK(r.error().code == ESTALE);
+	// After data: the server ends a GET whose file changed with ESTALE.
+	CHECK(get_error({meta(8), data("1234"), error(ESTALE, "file changed while it was sent")}) == ESTALE);
 }
 
 TEST_CASE("exchange: a truncated or inconsistent stream is a protocol error")
 {
-	FakeServer server;
-	Client client = server.client();
-	auto sink = [](auto) { return 0; };
-
-	SUBCASE("END before all announced data")
-	{
-		server.answer({meta(8), data("1234"), end(4)});
-		auto r = client.get("f", 0, protocol::kToEnd, nullptr, sink);
-		REQUIRE_FALSE(r.ok());
-		CHECK(r.error().code == kErrProtocol);
-	}
-	SUBCASE("END total that disagrees")
-	{
-		server.answer({meta(4), data("1234"), end(5)});
-		auto r = client.get("f", 0, protocol::kToEnd, nullptr, sink);
-		REQUIRE_FALSE(r.ok());
-		CHECK(r.error().code == kErrProtocol);
-	}
-	SUBCASE("more data than announced")
-	{
-		server.answer({meta(2), data("1234"), end(4)});
-		auto r = client.get("f", 0, protocol::kToEnd, nullptr, sink);
-		REQUIRE_FALSE(r.ok());
-		CHECK(r.error().code == kErrProtocol);
-	}
-	SUBCASE("a message out of sequence")
-	{
-		Scripted skipped = end(0);
-		skipped.seq_shift = 1;
-		server.answer({meta(0), skipped});
-		auto r = client.stat("x");
-		REQUIRE_FALSE(r.ok());
-		CHECK(r.error().code == kErrProtocol);
-	}
-	SUBCASE("an unexpected type")
-	{
-		server.answer({msg(ReplyType::Pong, protocol::encode_pong({}))});
-		auto r = client.stat("x");
-		REQUIRE_FALSE(r.ok());
-		CHECK(r.error().code == kErrProtocol);
-	}
-	SUBCASE("a payload that does not decode")
-	{
-		server.answer({msg(ReplyType::Meta, {1, 2, 3})});
-		auto r = client.stat("x");
-		REQUIRE_FALSE(r.ok());
-		CHECK(r.error().code == kErrBadReply);
-	}
+	Scripted skipped = end(0);
+	skipped.seq_shift = 1;
+	CHECK(get_error({meta(8), data("1234"), end(4)}) == kErrProtocol); // END before all data
+	CHECK(get_error({meta(4), data("1234"), end(5)}) == kErrProtocol); // END total disagrees
+	CHECK(get_error({meta(2), data("1234"), end(4)}) == kErrProtocol); // more than announced
+	CHECK(stat_error({meta(0), skipped}) == kErrProtocol);             // out of sequence
+	CHECK(stat_error({msg(ReplyType::Pong, protocol::encode_pong({}))}) == kErrProtocol);
+	CHECK(stat_error({msg(ReplyType::Meta, {1, 2, 3})}) == kErrBadReply);
+	CHECK(stat_error({meta(0), end(0)}) == 0);
 }
 
 TEST_CASE("exchange: a stream that stops is a timeout")
 {
-	FakeServer server;
-	Client client = server.client(200ms);
-	server.answer({meta(8), data("1234")});
-	auto r = client.get("f", 0, protocol::kToEnd, nullptr, [](auto) { return 0; });
-	REQUIRE_FALSE(r.ok());
-	CHECK(r.error().code == kErrTimedOut);
+	CHECK(get_error({meta(8), data("1234")}, 200ms) == kErrTimedOut);
 }
 
 TEST_CASE("exchange: a sink error fails the call as a local error")

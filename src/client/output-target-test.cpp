@@ -12,14 +12,10 @@
 #include "util/unique-fd.h"
 
 using namespace fileserver;
+using fileserver::test::bytes;
 using fileserver::test::TempDir;
 
 namespace {
-
-std::span<const std::uint8_t> bytes(const std::string &s)
-{
-	return {reinterpret_cast<const std::uint8_t *>(s.data()), s.size()};
-}
 
 bool is_symlink(const std::string &path)
 {

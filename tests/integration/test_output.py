@@ -16,6 +16,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
+import test_lifecycle  # noqa: E402  (its classes are not collected here)
 from harness import MiB  # noqa: E402
 
 
@@ -123,21 +124,12 @@ class KilledClientTest(harness.FileserverTestCase):
         target = os.path.join(self.out_dir, "target")
         with open(target, "wb") as f:
             f.write(b"previous")
-        # Ordering without timing (as test_lifecycle): the server is held
-        # while the client sends; the client while the server fills its
-        # reply queue; then the server again while the client drains it, so
-        # that the client stops mid-way with part of the data written.
-        d.send_signal(signal.SIGSTOP)
-        p = self.spawn_ctl("--timeout", "60", "--quiet", "get", "big.bin", "-o", target)
+        # Ordering without timing: test_lifecycle's frozen transfer (the
+        # server blocked on the client's full reply queue); then the server
+        # is held while the client drains the queue, so that the client stops
+        # mid-way with part of the data written.
+        p, _ = test_lifecycle.FileChangesTest.frozen_transfer(self, "--quiet", "-o", target)
         try:
-            harness.wait_until(lambda: (harness.queue_qsize(self.queue) or 0) > 0, 30,
-                               "the request in the server queue")
-            queues = harness.client_queues(p.pid)
-            self.assertEqual(len(queues), 1)
-            p.send_signal(signal.SIGSTOP)
-            d.send_signal(signal.SIGCONT)
-            harness.wait_until(lambda: (harness.queue_qsize(queues[0]) or 0) > 0, 30,
-                               "the server to start replying")
             d.send_signal(signal.SIGSTOP)
             p.send_signal(signal.SIGCONT)
             harness.wait_until(lambda: (tmpfile_size(p.pid, self.out_dir) or 0) > 0, 30,
