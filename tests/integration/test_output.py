@@ -6,9 +6,11 @@ replaced, "-" is standard output; and no death of the client, SIGKILL
 included, leaves anything beside the target. Every node is one the test
 creates in its own temporary directory."""
 
+import errno
 import os
 import signal
 import stat
+import struct
 import sys
 import threading
 
@@ -143,6 +145,42 @@ class KilledClientTest(harness.FileserverTestCase):
         self.assertEqual(os.listdir(self.out_dir), ["target"], "something left beside the target")
         with open(target, "rb") as f:
             self.assertEqual(f.read(), b"previous")
+
+
+class FileChangedTest(harness.FileserverTestCase):
+    """The server ends a GET whose file changed while it was sent with an
+    ERROR of code ESTALE; a fake server here sends just that."""
+
+    def serve_changed_file(self, *get_args):
+        server = self.raw_reply_queue(mode=0o622)
+        p = self.spawn_ctl("--timeout", "30", "--quiet", "get", "f", *get_args, queue=server.name)
+        req = server.receive(30)
+        self.assertIsNotNone(req, "no request")
+        fields = harness._REQUEST.unpack_from(req)
+        req_id, nonce, qlen = fields[3], fields[4], fields[7]
+        reply_queue = req[harness._REQUEST.size:harness._REQUEST.size + qlen].decode()
+        text = b"file changed while it was sent"
+        payloads = [(harness.META, harness._META.pack(8, 0, 8, 0o100644, 0, 0, 0, 0, 0, 4)),
+                    (harness.DATA, b"1234"),
+                    (harness.ERROR, struct.pack("=II", errno.ESTALE, len(text)) + text)]
+        for seq, (kind, payload) in enumerate(payloads):
+            harness.mq_send_to(reply_queue, harness._REPLY.pack(
+                harness.REPLY_MAGIC, 1, kind, req_id, nonce, seq, len(payload), 0) + payload)
+        out, err = p.communicate(timeout=60)
+        return p.returncode, out, err.decode(errors="replace")
+
+    def test_changed_file_leaves_no_output_file(self):
+        target = os.path.join(self.out_dir, "target")
+        code, _, err = self.serve_changed_file("-o", target)
+        self.assertEqual(code, harness.EXIT_FAILED, err)
+        self.assertIn("changed", err)
+        self.assertEqual(os.listdir(self.out_dir), [])
+
+    def test_changed_file_to_stdout_fails(self):
+        code, out, err = self.serve_changed_file()
+        self.assertEqual(code, harness.EXIT_FAILED, err)
+        self.assertIn("changed", err)
+        self.assertIn("incomplete", err)
 
 
 if __name__ == "__main__":
