@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <string>
 
 #include "cli/progress.h"
@@ -70,4 +72,30 @@ TEST_CASE("progress: the label is escaped, never raw control characters")
 	CHECK(line.find('\x1b') == std::string::npos);
 	CHECK(line.find('\x07') == std::string::npos);
 	CHECK(line.find("a\\033]0;pwned\\a") == 0);
+}
+
+TEST_CASE("progress: the bar redraws in place and ends with a newline, or erases itself on failure")
+{
+	for (bool ok : {true, false}) {
+		CAPTURE(ok);
+		int fds[2];
+		REQUIRE(pipe(fds) == 0);
+		{
+			ProgressBar bar(fds[1], "f", 100);
+			bar.update(50);
+			bar.finish(ok);
+			bar.update(60); // after finish: ignored
+		}
+		close(fds[1]);
+		char buf[4096];
+		ssize_t n = read(fds[0], buf, sizeof(buf));
+		close(fds[0]);
+		REQUIRE(n > 0);
+		std::string out(buf, static_cast<std::size_t>(n));
+		CHECK(out.rfind("\rf  50% [", 0) == 0);
+		if (ok)
+			CHECK(out.substr(out.size() - 4) == "\033[K\n");
+		else
+			CHECK(out.substr(out.size() - 4) == "\r\033[K");
+	}
 }
