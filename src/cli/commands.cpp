@@ -98,7 +98,7 @@ ExitStatus report_get_failure(const Error &error, const Options &o, OutputTarget
 {
 	if (error.code != ESTALE)
 		return report(error, o.path);
-	std::string left = kind == OutputTarget::Kind::Replace ? "; " + o.get.output + " was not written"
+	std::string left = kind == OutputTarget::Kind::Replace ? "; " + o.get.output + " was left as it was"
 	                                                       : "; the output is incomplete";
 	report(Error{ESTALE, "the file changed on the server while it was sent" + left + " (try again)"},
 	       o.path);
