@@ -10,6 +10,9 @@
 #include <cstdio>
 #include <utility>
 
+#include "util/io.h"
+#include "util/text.h"
+
 namespace fileserver {
 
 namespace {
@@ -27,17 +30,6 @@ int terminal_width(int fd)
 	return 80;
 }
 
-// A file name may hold anything but '/' and NUL: keep escape sequences off
-// the terminal.
-std::string printable(const std::string &s)
-{
-	std::string out = s;
-	for (char &c : out)
-		if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-			c = '?';
-	return out;
-}
-
 std::string shorten(const std::string &s, std::size_t max)
 {
 	if (s.size() <= max)
@@ -47,17 +39,10 @@ std::string shorten(const std::string &s, std::size_t max)
 	return s.substr(0, max - 3) + "...";
 }
 
-void write_ignoring_errors(int fd, const std::string &s)
+// The bar never fails the transfer: write errors on the terminal are ignored.
+void ignore_errors(int fd, const std::string &s)
 {
-	std::size_t off = 0;
-	while (off < s.size()) {
-		ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		off += static_cast<std::size_t>(n);
-	}
+	(void)write_all(fd, s);
 }
 
 } // namespace
@@ -130,7 +115,9 @@ std::string render_progress(const ProgressState &s, int width)
 
 	// The last column stays free: writing there makes some terminals wrap.
 	int avail = std::max(width, 20) - 1;
-	std::string label = shorten(printable(s.label), kMaxLabel);
+	// A file name may hold anything but '/' and NUL: keep escape sequences
+	// off the terminal.
+	std::string label = shorten(escape_for_terminal(s.label), kMaxLabel);
 	auto fixed = static_cast<int>(std::char_traits<char>::length(pct) + 1 + right.size());
 	auto bar_for = [&](const std::string &l) {
 		return avail - fixed - 3 - static_cast<int>(l.size()) - (l.empty() ? 0 : 1);
@@ -199,18 +186,23 @@ void ProgressBar::finish(bool ok)
 	closed_ = true;
 	if (!ok) {
 		if (drawn_)
-			write_ignoring_errors(fd_, "\r\033[K");
+			ignore_errors(fd_, "\r\033[K");
 		return;
 	}
 	draw(Clock::now(), true);
-	write_ignoring_errors(fd_, "\n");
+	ignore_errors(fd_, "\n");
 }
 
 void ProgressBar::draw(Clock::time_point now, bool finished)
 {
 	state_.elapsed = std::chrono::duration<double>(now - start_).count();
 	state_.finished = finished;
-	write_ignoring_errors(fd_, "\r" + render_progress(state_, terminal_width(fd_)) + "\033[K");
+	// Appended piece by piece: GCC 12 at -O3 warns -Wrestrict (a false
+	// positive) on "\r" + std::string + "...".
+	std::string line = "\r";
+	line += render_progress(state_, terminal_width(fd_));
+	line += "\033[K";
+	ignore_errors(fd_, line);
 	last_draw_ = now;
 	drawn_ = true;
 }

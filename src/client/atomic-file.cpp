@@ -1,31 +1,73 @@
 // SPDX-License-Identifier: MIT
-#include "atomic-file.h"
+#include "client/atomic-file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 
 #include "client/signal-cleanup.h"
 #include "util/io.h"
+#include "util/random.h"
 
 namespace fileserver {
+
+namespace {
+
+struct Split {
+	std::string dir;  // "" or ending in '/'
+	std::string base; // "" if the path ends in '/'
+};
+
+Split split(const std::string &path)
+{
+	auto slash = path.rfind('/');
+	if (slash == std::string::npos)
+		return {"", path};
+	return {path.substr(0, slash + 1), path.substr(slash + 1)};
+}
+
+// Six characters, as mkostemp's XXXXXX.
+std::string random_suffix()
+{
+	static const char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	std::uint64_t bits = random_u64();
+	std::string s(6, 'x');
+	for (char &c : s) {
+		c = kChars[bits % (sizeof(kChars) - 1)];
+		bits /= sizeof(kChars) - 1;
+	}
+	return s;
+}
+
+} // namespace
 
 AtomicFile::~AtomicFile()
 {
 	discard();
 }
 
-int AtomicFile::open(const std::string &target)
+int AtomicFile::open(const std::string &target, Temporary temporary)
 {
+	discard();
 	target_ = target;
-	auto slash = target.rfind('/');
-	std::string dir = slash == std::string::npos ? "" : target.substr(0, slash + 1);
-	std::string base = slash == std::string::npos ? target : target.substr(slash + 1);
+	auto [dir, base] = split(target);
 	if (base.empty())
 		return -EISDIR;
+	if (temporary == Temporary::Unnamed) {
+		int fd = ::open(dir.empty() ? "." : dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			fd_.reset(fd);
+			return 0;
+		}
+		// Only these say "no O_TMPFILE here"; anything else (ENOENT,
+		// EACCES, ...) would fail the named temporary too.
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			return -errno;
+	}
 	std::string tmpl = dir + "." + base + ".XXXXXX";
 	int fd = mkostemp(tmpl.data(), O_CLOEXEC);
 	if (fd < 0)
@@ -43,35 +85,67 @@ int AtomicFile::write(std::span<const std::uint8_t> data)
 
 int AtomicFile::commit()
 {
-	// mkostemp creates 0600; give the file the mode a plain create would.
+	// Both temporaries are created 0600; give the file the mode a plain
+	// create would.
 	mode_t mask = umask(0);
 	umask(mask);
-	if (fchmod(fd_.get(), 0666 & ~mask) < 0 || fsync(fd_.get()) < 0) {
-		int err = errno;
-		discard();
-		return -err;
+	int err = 0;
+	if (fchmod(fd_.get(), 0666 & ~mask) < 0 || fsync(fd_.get()) < 0)
+		err = -errno;
+	else if (temp_.empty())
+		err = link_unnamed();
+	else if (rename(temp_.c_str(), target_.c_str()) < 0)
+		err = -errno;
+	else
+		forget_temp();
+	discard();
+	return err;
+}
+
+// Links the O_TMPFILE file in: straight to the target if there is none,
+// else under a temporary name renamed over it (the name exists only between
+// the two calls, and the signal handlers know it).
+int AtomicFile::link_unnamed()
+{
+	char proc[64];
+	std::snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd_.get());
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, target_.c_str(), AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -errno;
+	auto [dir, base] = split(target_);
+	for (int attempt = 0; attempt < 100; attempt++) {
+		// linkat() creates the name exclusively: a random one is enough.
+		temp_ = dir + "." + base + "." + random_suffix();
+		cleanup_slot_ = cleanup_register(CleanupKind::File, temp_);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, temp_.c_str(), AT_SYMLINK_FOLLOW) < 0) {
+			int err = errno;
+			forget_temp();
+			if (err == EEXIST)
+				continue;
+			return -err;
+		}
+		if (rename(temp_.c_str(), target_.c_str()) < 0)
+			return -errno; // discard() removes the name
+		forget_temp();
+		return 0;
 	}
-	fd_.reset();
-	if (rename(temp_.c_str(), target_.c_str()) < 0) {
-		int err = errno;
-		discard();
-		return -err;
-	}
+	return -EEXIST;
+}
+
+void AtomicFile::forget_temp()
+{
+	temp_.clear();
 	cleanup_forget(cleanup_slot_);
 	cleanup_slot_ = -1;
-	temp_.clear();
-	return 0;
 }
 
 void AtomicFile::discard()
 {
 	fd_.reset();
-	if (!temp_.empty()) {
+	if (!temp_.empty())
 		unlink(temp_.c_str());
-		temp_.clear();
-	}
-	cleanup_forget(cleanup_slot_);
-	cleanup_slot_ = -1;
+	forget_temp();
 }
 
 } // namespace fileserver

@@ -5,31 +5,45 @@
 #include <span>
 #include <string>
 
-#include "util/io.h"
 #include "util/unique-fd.h"
 
 namespace fileserver {
 
-// Writes a file under a temporary name in the target's directory and
-// renames it into place on commit(), so that readers never see a partial
-// file. Without commit() the temporary file is removed.
+// Writes a regular file that readers only ever see complete: the data goes
+// to an unnamed temporary file (O_TMPFILE) in the target's directory, linked
+// into place by commit(). No death of the process, SIGKILL included, leaves
+// anything behind. Where the filesystem has no O_TMPFILE, the fallback is a
+// named temporary ".NAME.XXXXXX" beside the target, removed on discard() and
+// by the signal handlers of client/signal-cleanup.h, renamed on commit().
 class AtomicFile
 {
 public:
+	enum class Temporary {
+		Unnamed, // O_TMPFILE where supported, else the named fallback
+		Named,   // the fallback only (for tests)
+	};
+
 	AtomicFile() = default;
 	~AtomicFile();
 	AtomicFile(const AtomicFile &) = delete;
 	AtomicFile &operator=(const AtomicFile &) = delete;
 
-	// 0 or -errno.
-	int open(const std::string &target);
+	// Every call returns 0 or -errno. @target is replaced as it is: a
+	// symbolic link there is replaced, not followed (see OutputTarget).
+	int open(const std::string &target, Temporary temporary = Temporary::Unnamed);
 	int write(std::span<const std::uint8_t> data);
+	// Gives the file the mode a plain create would (0666 minus the umask),
+	// syncs it and puts it in place of the target.
 	int commit();
 	void discard();
 
+	// The named temporary's path; empty with O_TMPFILE.
 	[[nodiscard]] const std::string &temp_path() const { return temp_; }
 
 private:
+	int link_unnamed();
+	void forget_temp();
+
 	std::string target_;
 	std::string temp_;
 	UniqueFD fd_;

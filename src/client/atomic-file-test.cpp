@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <string>
+
+#include "client/atomic-file.h"
+#include "client/client-test-helpers.h"
+
+using namespace fileserver;
+using fileserver::test::bytes;
+using fileserver::test::TempDir;
+
+namespace {
+
+mode_t mode_of(const std::string &path)
+{
+	struct stat st = {};
+	stat(path.c_str(), &st);
+	return st.st_mode & 07777;
+}
+
+} // namespace
+
+TEST_CASE("atomic file: unnamed temporary, nothing visible before commit")
+{
+	TempDir dir;
+	std::string target = dir / "out";
+	AtomicFile f;
+	REQUIRE(f.open(target) == 0);
+	CHECK(f.temp_path().empty()); // O_TMPFILE on /tmp (tmpfs or ext4)
+	REQUIRE(f.write(bytes("hello")) == 0);
+	CHECK(dir.names().empty());
+	mode_t mask = umask(022);
+	REQUIRE(f.commit() == 0);
+	umask(mask);
+	CHECK(dir.names() == std::set<std::string>{"out"});
+	CHECK(test::read_file(target) == "hello");
+	CHECK(mode_of(target) == 0644);
+}
+
+TEST_CASE("atomic file: replaces an existing file, leaves nothing else")
+{
+	TempDir dir;
+	std::string target = dir / "out";
+	test::write_file(target, "old contents");
+	for (auto temporary : {AtomicFile::Temporary::Unnamed, AtomicFile::Temporary::Named}) {
+		AtomicFile f;
+		REQUIRE(f.open(target, temporary) == 0);
+		REQUIRE(f.write(bytes("new")) == 0);
+		CHECK(test::read_file(target) == "old contents");
+		REQUIRE(f.commit() == 0);
+		CHECK(test::read_file(target) == "new");
+		CHECK(dir.names() == std::set<std::string>{"out"});
+		test::write_file(target, "old contents");
+	}
+}
+
+TEST_CASE("atomic file: the named fallback is .NAME.XXXXXX, removed on discard")
+{
+	TempDir dir;
+	std::string target = dir / "out";
+	AtomicFile f;
+	REQUIRE(f.open(target, AtomicFile::Temporary::Named) == 0);
+	REQUIRE_FALSE(f.temp_path().empty());
+	CHECK(f.temp_path().rfind(dir / ".out.", 0) == 0);
+	CHECK(dir.names().size() == 1);
+	CHECK(mode_of(f.temp_path()) == 0600);
+	f.discard();
+	CHECK(dir.names().empty());
+}
+
+TEST_CASE("atomic file: discard and destruction leave the target as it was")
+{
+	TempDir dir;
+	std::string target = dir / "out";
+	test::write_file(target, "keep");
+	{
+		AtomicFile f;
+		REQUIRE(f.open(target) == 0);
+		REQUIRE(f.write(bytes("partial")) == 0);
+	}
+	CHECK(test::read_file(target) == "keep");
+	CHECK(dir.names() == std::set<std::string>{"out"});
+}
+
+TEST_CASE("atomic file: errors are -errno")
+{
+	TempDir dir;
+	AtomicFile f;
+	CHECK(f.open(dir / "missing/out") == -ENOENT);
+	CHECK(f.open(dir / "") == -EISDIR);
+}
