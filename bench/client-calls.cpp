@@ -1,21 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "client-calls.h"
 
-#include <cerrno>
 #include <chrono>
 
 #include "client/client.h"
 
 namespace fileserver::bench {
-
-namespace {
-
-Error to_error(const ClientResult &r)
-{
-	return Error::from_errno(r.code != 0 ? r.code : EIO, r.message);
-}
-
-} // namespace
 
 BenchClient::BenchClient(const std::string &queue)
         : client_(std::make_unique<Client>(ClientOptions{queue, std::chrono::milliseconds(10000)}))
@@ -33,17 +23,16 @@ Result<Received> BenchClient::get(const std::string &name, std::uint64_t length)
 		        return 0;
 	        });
 	if (!r.ok())
-		return to_error(r);
+		return r.take_error();
 	return got;
 }
 
 Result<double> BenchClient::ping_usec() const
 {
-	PingInfo ping;
-	auto r = client_->ping(ping);
+	auto r = client_->ping();
 	if (!r.ok())
-		return to_error(r);
-	return static_cast<double>(ping.round_trip.count());
+		return r.take_error();
+	return static_cast<double>(r->round_trip.count());
 }
 
 ReplyQueueShape reply_queue_shape()
