@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "launcher/daemonize.h"
+#include "launcher/environment.h"
+#include "launcher/reexec-handover.h"
 
 using namespace fileserver;
 using namespace std::chrono_literals;
@@ -20,20 +22,6 @@ namespace {
 bool contains(const std::string &haystack, std::string_view needle)
 {
 	return haystack.find(needle) != std::string::npos;
-}
-
-// Runs @fn in a child process; returns its exit status (fn's result).
-template<typename Fn>
-int in_child(Fn &&fn)
-{
-	pid_t pid = fork();
-	REQUIRE(pid >= 0);
-	if (pid == 0)
-		_exit(fn());
-	int st = 0;
-	REQUIRE(waitpid(pid, &st, 0) == pid);
-	REQUIRE(WIFEXITED(st));
-	return WEXITSTATUS(st);
 }
 
 int g_calls = 0;
@@ -194,56 +182,10 @@ TEST_CASE("StartupReport writes records and closes after the last one")
 	CHECK(read(rd.get(), &c, 1) == 0); // EOF: the write end is closed
 }
 
-TEST_CASE("close_fds_except closes everything above 2 but what it keeps")
-{
-	int status = in_child([] {
-		int a = open("/dev/null", O_RDONLY);
-		int b = open("/dev/null", O_RDONLY);
-		int c = open("/dev/null", O_RDONLY);
-		int d = dup2(a, 200);
-		if (a < 3 || b < 3 || c < 3 || d != 200)
-			return 10;
-		int keep[] = {c, 1};
-		close_fds_except(keep);
-		if (fcntl(0, F_GETFD) < 0 || fcntl(1, F_GETFD) < 0 || fcntl(2, F_GETFD) < 0)
-			return 11;
-		if (fcntl(c, F_GETFD) < 0)
-			return 12;
-		if (fcntl(a, F_GETFD) >= 0 || fcntl(b, F_GETFD) >= 0 || fcntl(200, F_GETFD) >= 0)
-			return 13;
-		close_fds_except();
-		return fcntl(c, F_GETFD) < 0 ? 0 : 14;
-	});
-	CHECK(status == 0);
-}
-
-TEST_CASE("reset_signal_handlers puts every disposition back to the default")
-{
-	int status = in_child([] {
-		signal(SIGUSR1, SIG_IGN);
-		signal(SIGHUP, [](int) {});
-		signal(SIGRTMAX, SIG_IGN);
-		reset_signal_handlers();
-		for (int sig : {SIGUSR1, SIGHUP, SIGRTMAX}) {
-			struct sigaction sa;
-			if (sigaction(sig, nullptr, &sa) < 0 || sa.sa_handler != SIG_DFL)
-				return sig;
-		}
-		return 0;
-	});
-	CHECK(status == 0);
-}
-
-TEST_CASE("set_cloexec and take_fd_from_env")
+TEST_CASE("take_fd_from_env")
 {
 	UniqueFD fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
 	REQUIRE(fd.valid());
-	CHECK(set_cloexec(fd.get(), false) == 0);
-	CHECK((fcntl(fd.get(), F_GETFD) & FD_CLOEXEC) == 0);
-	CHECK(set_cloexec(fd.get(), true) == 0);
-	CHECK((fcntl(fd.get(), F_GETFD) & FD_CLOEXEC) != 0);
-	CHECK(set_cloexec(-1, true) == -EBADF);
-
 	setenv("FSTEST_FD", std::to_string(fd.get()).c_str(), 1);
 	CHECK(take_fd_from_env("FSTEST_FD") == fd.get());
 	CHECK(getenv("FSTEST_FD") == nullptr);

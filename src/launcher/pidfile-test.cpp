@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "launcher/pidfile.h"
-#include "server/server.h"
+#include "launcher/exit-codes.h"
 
 using namespace fileserver;
 namespace fs = std::filesystem;

@@ -9,7 +9,7 @@
 #include <algorithm>
 
 #include "launcher/privileges.h"
-#include "server/server.h"
+#include "launcher/exit-codes.h"
 
 using namespace fileserver;
 
