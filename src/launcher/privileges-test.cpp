@@ -8,8 +8,8 @@
 
 #include <algorithm>
 
-#include "launcher/privileges.h"
 #include "launcher/exit-codes.h"
+#include "launcher/privileges.h"
 
 using namespace fileserver;
 

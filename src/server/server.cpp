@@ -44,18 +44,18 @@ UniqueFD open_root(const std::string &root)
 	if (!fd) {
 		int err = errno;
 		throw ServerStartError(StartFailure::kNotConfigured, "cannot open root directory " +
-		                                                             escape_for_terminal(root) + ": " +
-		                                                             errno_string(err));
+		                                                             escape_for_terminal(root) +
+		                                                             ": " + errno_string(err));
 	}
 	// Every path is resolved with openat2(); a seccomp filter may hide it
 	// (systemd's RestrictSUIDSGID= does). Fail now, not on each request.
 	int probe = openat2_fd(fd.get(), ".", O_PATH | O_CLOEXEC, 0, RESOLVE_BENEATH);
 	if (probe < 0)
 		throw ServerStartError(StartFailure::kFailure,
-		                   "openat2() on the root directory failed: " + errno_string(probe) +
-		                           (probe == -ENOSYS ? " (blocked by a seccomp filter such as "
-		                                               "systemd's RestrictSUIDSGID=?)"
-		                                             : ""));
+		                       "openat2() on the root directory failed: " + errno_string(probe) +
+		                               (probe == -ENOSYS ? " (blocked by a seccomp filter such as "
+		                                                   "systemd's RestrictSUIDSGID=?)"
+		                                                 : ""));
 	close(probe);
 	return fd;
 }
@@ -65,21 +65,22 @@ void check_server_queue(const MessageQueue &queue, const std::string &name, bool
 	struct stat st;
 	int r = queue.stat(st);
 	if (r < 0)
-		throw ServerStartError(StartFailure::kFailure, "cannot fstat queue " + name + ": " + errno_string(r));
+		throw ServerStartError(StartFailure::kFailure,
+		                       "cannot fstat queue " + name + ": " + errno_string(r));
 	if (st.st_uid != geteuid() && !(inherited && st.st_uid == 0))
 		throw ServerStartError(StartFailure::kPermission,
-		                   "queue " + name + " exists and belongs to uid " +
-		                           std::to_string(st.st_uid) + ", not to this server (uid " +
-		                           std::to_string(geteuid()) +
-		                           "): refusing to use it; remove it or pick another --queue");
+		                       "queue " + name + " exists and belongs to uid " +
+		                               std::to_string(st.st_uid) + ", not to this server (uid " +
+		                               std::to_string(geteuid()) +
+		                               "): refusing to use it; remove it or pick another --queue");
 	if (st.st_mode & (S_IRGRP | S_IROTH)) {
 		char mode[8];
 		snprintf(mode, sizeof(mode), "%04o", st.st_mode & 07777);
 		throw ServerStartError(StartFailure::kPermission,
-		                   "queue " + name + " has mode " + mode +
-		                           ": others could read requests; refusing to use it "
-		                           "(expected 0622; fix with: rm /dev/mqueue" +
-		                           name + ")");
+		                       "queue " + name + " has mode " + mode +
+		                               ": others could read requests; refusing to use it "
+		                               "(expected 0622; fix with: rm /dev/mqueue" +
+		                               name + ")");
 	}
 	if (!(st.st_mode & S_IWOTH))
 		spdlog::warn("Queue {} is not writable by others: only its owner's clients can connect",
@@ -87,11 +88,12 @@ void check_server_queue(const MessageQueue &queue, const std::string &name, bool
 	struct mq_attr attr;
 	r = queue.attributes(attr);
 	if (r < 0)
-		throw ServerStartError(StartFailure::kFailure, "mq_getattr on queue " + name + ": " + errno_string(r));
+		throw ServerStartError(StartFailure::kFailure,
+		                       "mq_getattr on queue " + name + ": " + errno_string(r));
 	if (attr.mq_msgsize < static_cast<long>(protocol::kRequestHeaderSize + 2))
 		throw ServerStartError(StartFailure::kFailure, "queue " + name + " messages are too small (" +
-		                                         std::to_string(attr.mq_msgsize) +
-		                                         " bytes) for any request");
+		                                                       std::to_string(attr.mq_msgsize) +
+		                                                       " bytes) for any request");
 	if (attr.mq_msgsize < static_cast<long>(protocol::kMaxRequestSize))
 		spdlog::warn("Queue {} takes messages of {} bytes at most: requests for long paths "
 		             "cannot be sent (full support needs {})",
@@ -111,31 +113,33 @@ MessageQueue open_server_queue(const Config &config)
 	switch (-r) {
 	case 0: break;
 	case EINVAL:
-		throw ServerStartError(StartFailure::kNotConfigured,
-		                   "cannot create queue " + config.queue + " with " +
-		                           std::to_string(config.queue_max_messages) + " messages of " +
-		                           std::to_string(config.queue_message_size) +
-		                           " bytes: above the system limits (fs.mqueue.msg_max=" +
-		                           std::to_string(read_proc_long("/proc/sys/fs/mqueue/msg_max", -1)) +
-		                           ", fs.mqueue.msgsize_max=" +
-		                           std::to_string(read_proc_long("/proc/sys/fs/mqueue/msgsize_max", -1)) +
-		                           ")");
+		throw ServerStartError(
+		        StartFailure::kNotConfigured,
+		        "cannot create queue " + config.queue + " with " +
+		                std::to_string(config.queue_max_messages) + " messages of " +
+		                std::to_string(config.queue_message_size) +
+		                " bytes: above the system limits (fs.mqueue.msg_max=" +
+		                std::to_string(read_proc_long("/proc/sys/fs/mqueue/msg_max", -1)) +
+		                ", fs.mqueue.msgsize_max=" +
+		                std::to_string(read_proc_long("/proc/sys/fs/mqueue/msgsize_max", -1)) + ")");
 	case EMFILE:
 	case ENOMEM:
-		throw ServerStartError(StartFailure::kFailure,
-		                   "cannot create queue " + config.queue +
-		                           ": this user's message queue budget (RLIMIT_MSGQUEUE) is used up");
+		throw ServerStartError(
+		        StartFailure::kFailure,
+		        "cannot create queue " + config.queue +
+		                ": this user's message queue budget (RLIMIT_MSGQUEUE) is used up");
 	case ENOSPC:
-		throw ServerStartError(StartFailure::kFailure,
-		                   "cannot create queue " + config.queue +
-		                           ": the system-wide queue limit (fs.mqueue.queues_max) is reached");
+		throw ServerStartError(
+		        StartFailure::kFailure,
+		        "cannot create queue " + config.queue +
+		                ": the system-wide queue limit (fs.mqueue.queues_max) is reached");
 	case EACCES:
 		throw ServerStartError(StartFailure::kPermission,
-		                   "cannot open queue " + config.queue +
-		                           ": permission denied (it belongs to someone else?)");
+		                       "cannot open queue " + config.queue +
+		                               ": permission denied (it belongs to someone else?)");
 	default:
 		throw ServerStartError(StartFailure::kFailure,
-		                   "cannot open queue " + config.queue + ": " + errno_string(r));
+		                       "cannot open queue " + config.queue + ": " + errno_string(r));
 	}
 	check_server_queue(q, config.queue);
 	return q;
@@ -182,20 +186,20 @@ std::string Server::status_json() const
 	// Values that come from bytes go through json_bytes(): dump() throws on
 	// a string that is not UTF-8, and this runs on a worker thread.
 	nlohmann::json j = {
-		{"version", FILESERVER_VERSION},
-		{"pid", getpid()},
-		{"uptime_sec", (monotonic_usec() - started_usec_) / 1000000},
-		{"root", json_bytes(ctx->config.root)},
-		{"queue", json_bytes(ctx->config.queue)},
-		{"workers", pool_->size()},
-		{"busy", pool_->busy()},
-		{"waiting", pool_->waiting()},
-		{"served", stats_.served.load()},
-		{"failed", stats_.failed.load()},
-		{"bytes", stats_.bytes.load()},
-		{"dropped", stats_.dropped.load()},
-		{"notify_registered", loop_->registered()},
-		{"last_reload", json_bytes(last_reload_)},
+	        {"version", FILESERVER_VERSION},
+	        {"pid", getpid()},
+	        {"uptime_sec", (monotonic_usec() - started_usec_) / 1000000},
+	        {"root", json_bytes(ctx->config.root)},
+	        {"queue", json_bytes(ctx->config.queue)},
+	        {"workers", pool_->size()},
+	        {"busy", pool_->busy()},
+	        {"waiting", pool_->waiting()},
+	        {"served", stats_.served.load()},
+	        {"failed", stats_.failed.load()},
+	        {"bytes", stats_.bytes.load()},
+	        {"dropped", stats_.dropped.load()},
+	        {"notify_registered", loop_->registered()},
+	        {"last_reload", json_bytes(last_reload_)},
 	};
 	return j.dump();
 }
@@ -299,7 +303,8 @@ RunEnd Server::serve_until_signal(SignalPipe &signals, Lifecycle &lifecycle)
 		int r = poll(fds, n, timeout);
 		if (r < 0 && errno != EINTR) {
 			// Handled here: the server stops as for SIGTERM.
-			spdlog::critical("poll in the main loop failed: {}; shutting down", errno_string(errno));
+			spdlog::critical("poll in the main loop failed: {}; shutting down",
+			                 errno_string(errno));
 			return RunEnd::kFailed;
 		}
 
@@ -310,10 +315,12 @@ RunEnd Server::serve_until_signal(SignalPipe &signals, Lifecycle &lifecycle)
 				reload();
 				lifecycle.reloaded();
 			} else if (sig == SIGTERM || sig == SIGINT) {
-				spdlog::info("Received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+				spdlog::info("Received {}, shutting down",
+				             sig == SIGTERM ? "SIGTERM" : "SIGINT");
 				stop = true; // a stop wins over a re-exec
 			} else if (sig == SIGUSR2 && !stop) {
-				spdlog::info("Received SIGUSR2, re-executing after transfers in flight finish");
+				spdlog::info(
+				        "Received SIGUSR2, re-executing after transfers in flight finish");
 				reexec = true;
 			}
 		}

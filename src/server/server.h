@@ -28,7 +28,8 @@ enum class StartFailure {
 class ServerStartError : public std::runtime_error
 {
 public:
-	ServerStartError(StartFailure kind, const std::string &what) : std::runtime_error(what), kind_(kind) {}
+	ServerStartError(StartFailure kind, const std::string &what) : std::runtime_error(what), kind_(kind)
+	{}
 	[[nodiscard]] StartFailure kind() const { return kind_; }
 
 private:

@@ -3,32 +3,18 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "util/fd-hygiene.h"
+#include "util/test-child.h"
 #include "util/unique-fd.h"
 
 using namespace fileserver;
+using fileserver::test::in_child;
 
 namespace {
-
-// Runs @fn in a child process (these change the whole process's
-// descriptors); returns its exit status (fn's result).
-template<typename Fn>
-int in_child(Fn &&fn)
-{
-	pid_t pid = fork();
-	REQUIRE(pid >= 0);
-	if (pid == 0)
-		_exit(fn());
-	int st = 0;
-	REQUIRE(waitpid(pid, &st, 0) == pid);
-	REQUIRE(WIFEXITED(st));
-	return WEXITSTATUS(st);
-}
 
 bool is_open(int fd)
 {

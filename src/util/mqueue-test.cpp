@@ -20,7 +20,8 @@ namespace {
 // A unique queue name, unlinked however the test ends. Tiny queues (4 x 128
 // bytes): tests share the uid's RLIMIT_MSGQUEUE with everything else.
 struct TestQueueName {
-	std::string name = "/fstest-mq-" + std::to_string(getpid()) + "-" + std::to_string(random_u64() % 1000000);
+	std::string name =
+	        "/fstest-mq-" + std::to_string(getpid()) + "-" + std::to_string(random_u64() % 1000000);
 	~TestQueueName() { mq_unlink(name.c_str()); }
 };
 

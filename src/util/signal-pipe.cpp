@@ -8,7 +8,6 @@
 #include <atomic>
 #include <cerrno>
 
-
 namespace fileserver {
 
 namespace {

@@ -2,33 +2,17 @@
 #include <doctest/doctest.h>
 
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "util/signal-reset.h"
+#include "util/test-child.h"
 
 using namespace fileserver;
 
-namespace {
-
-// The exit status of a child that ran @check (the whole process's signal
-// state changes).
-int status_of_child(int (*check)())
-{
-	pid_t pid = fork();
-	REQUIRE(pid >= 0);
-	if (pid == 0)
-		_exit(check());
-	int st = 0;
-	REQUIRE(waitpid(pid, &st, 0) == pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
-}
-
-} // namespace
+using fileserver::test::in_child;
 
 TEST_CASE("reset_signal_handlers puts every disposition back to the default")
 {
-	CHECK(status_of_child([] {
+	CHECK(in_child([] {
 		      signal(SIGUSR1, SIG_IGN);
 		      signal(SIGHUP, [](int) {});
 		      signal(SIGRTMAX, SIG_IGN);
@@ -44,7 +28,7 @@ TEST_CASE("reset_signal_handlers puts every disposition back to the default")
 
 TEST_CASE("block_all_signals keeps signals pending until the mask is restored")
 {
-	CHECK(status_of_child([] {
+	CHECK(in_child([] {
 		      sigset_t old = block_all_signals();
 		      if (sigismember(&old, SIGUSR1))
 			      return 1;
