@@ -56,7 +56,7 @@ UniqueFD open_root(const std::string &root)
 		                               (probe == -ENOSYS ? " (blocked by a seccomp filter such as "
 		                                                   "systemd's RestrictSUIDSGID=?)"
 		                                                 : ""));
-	close(probe);
+	UniqueFD probe_fd(probe);
 	return fd;
 }
 
