@@ -3,6 +3,8 @@
 
 #include <signal.h>
 
+#include <initializer_list>
+
 #include "util/signal-reset.h"
 #include "util/test-child.h"
 
