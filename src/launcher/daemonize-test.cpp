@@ -11,8 +11,6 @@
 #include <vector>
 
 #include "launcher/daemonize.h"
-#include "launcher/environment.h"
-#include "launcher/reexec-handover.h"
 
 using namespace fileserver;
 using namespace std::chrono_literals;
@@ -59,43 +57,6 @@ LaunchOutcome launch_with(const std::string &records, int status, std::chrono::s
 }
 
 } // namespace
-
-TEST_CASE("the environment keeps the locale and TZ, and gets a safe PATH")
-{
-	std::vector<std::string> in = {
-	        "LANG=C.UTF-8",
-	        "LC_ALL=C",
-	        "LC_TIME=en_GB",
-	        "TZ=UTC",
-	        "PATH=/tmp/evil:/usr/bin",
-	        "LD_PRELOAD=/tmp/x.so",
-	        "LD_LIBRARY_PATH=/tmp",
-	        "HOME=/root",
-	        "IFS=x",
-	        "NOTIFY_SOCKET=/run/x",
-	        "LISTEN_FDS=1",
-	        "LISTEN_PID=1",
-	        "JOURNAL_STREAM=1:2",
-	        "FILESERVER_REEXEC_QUEUE_FD=3",
-	        "=odd",
-	        "NOEQUALS",
-	        "LANGX=1",
-	};
-	std::vector<char *> envp;
-	for (auto &s : in)
-		envp.push_back(s.data());
-	envp.push_back(nullptr);
-	std::vector<std::string> out = filter_environment(envp.data());
-	CHECK(out == std::vector<std::string>{"LANG=C.UTF-8", "LC_ALL=C", "LC_TIME=en_GB", "TZ=UTC",
-	                                      std::string("PATH=") + kSafePath});
-	CHECK(filter_environment(nullptr) == std::vector<std::string>{std::string("PATH=") + kSafePath});
-	// Filtering is idempotent: a re-executed launcher does not loop.
-	std::vector<char *> again;
-	for (auto &s : out)
-		again.push_back(s.data());
-	again.push_back(nullptr);
-	CHECK(filter_environment(again.data()) == out);
-}
 
 TEST_CASE("fork is retried on EAGAIN and ENOMEM only, a bounded number of times")
 {
@@ -180,37 +141,4 @@ TEST_CASE("StartupReport writes records and closes after the last one")
 	CHECK(got == "pid " + std::to_string(getpid()) + "\nerror 4\nno");
 	char c;
 	CHECK(read(rd.get(), &c, 1) == 0); // EOF: the write end is closed
-}
-
-TEST_CASE("take_fd_from_env")
-{
-	UniqueFD fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
-	REQUIRE(fd.valid());
-	setenv("FSTEST_FD", std::to_string(fd.get()).c_str(), 1);
-	CHECK(take_fd_from_env("FSTEST_FD") == fd.get());
-	CHECK(getenv("FSTEST_FD") == nullptr);
-	CHECK(take_fd_from_env("FSTEST_FD") == -1);
-	for (const char *bad : {"x", "1", "99999", "3x", ""}) {
-		setenv("FSTEST_FD", bad, 1);
-		CHECK_THROWS_AS(take_fd_from_env("FSTEST_FD"), StartupError);
-	}
-}
-
-TEST_CASE("absolute_path")
-{
-	char *cwd = getcwd(nullptr, 0);
-	REQUIRE(cwd);
-	std::string here(cwd);
-	free(cwd);
-	CHECK(absolute_path("/a/b") == "/a/b");
-	CHECK(absolute_path("") == "");
-	CHECK(absolute_path("x.pid") == (here == "/" ? "/x.pid" : here + "/x.pid"));
-}
-
-TEST_CASE("executable_path names this test binary")
-{
-	std::string exe = executable_path();
-	CHECK_FALSE(exe.empty());
-	CHECK(exe[0] == '/');
-	CHECK(access(exe.c_str(), X_OK) == 0);
 }
