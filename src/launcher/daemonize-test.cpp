@@ -22,20 +22,6 @@ bool contains(const std::string &haystack, std::string_view needle)
 	return haystack.find(needle) != std::string::npos;
 }
 
-// Runs @fn in a child process; returns its exit status (fn's result).
-template<typename Fn>
-int in_child(Fn &&fn)
-{
-	pid_t pid = fork();
-	REQUIRE(pid >= 0);
-	if (pid == 0)
-		_exit(fn());
-	int st = 0;
-	REQUIRE(waitpid(pid, &st, 0) == pid);
-	REQUIRE(WIFEXITED(st));
-	return WEXITSTATUS(st);
-}
-
 int g_calls = 0;
 std::vector<int> g_fork_results; // >= 0: a PID; < 0: -errno
 
@@ -71,43 +57,6 @@ LaunchOutcome launch_with(const std::string &records, int status, std::chrono::s
 }
 
 } // namespace
-
-TEST_CASE("the environment keeps the locale and TZ, and gets a safe PATH")
-{
-	std::vector<std::string> in = {
-	        "LANG=C.UTF-8",
-	        "LC_ALL=C",
-	        "LC_TIME=en_GB",
-	        "TZ=UTC",
-	        "PATH=/tmp/evil:/usr/bin",
-	        "LD_PRELOAD=/tmp/x.so",
-	        "LD_LIBRARY_PATH=/tmp",
-	        "HOME=/root",
-	        "IFS=x",
-	        "NOTIFY_SOCKET=/run/x",
-	        "LISTEN_FDS=1",
-	        "LISTEN_PID=1",
-	        "JOURNAL_STREAM=1:2",
-	        "FILESERVER_REEXEC_QUEUE_FD=3",
-	        "=odd",
-	        "NOEQUALS",
-	        "LANGX=1",
-	};
-	std::vector<char *> envp;
-	for (auto &s : in)
-		envp.push_back(s.data());
-	envp.push_back(nullptr);
-	std::vector<std::string> out = filter_environment(envp.data());
-	CHECK(out == std::vector<std::string>{"LANG=C.UTF-8", "LC_ALL=C", "LC_TIME=en_GB", "TZ=UTC",
-	                                      std::string("PATH=") + kSafePath});
-	CHECK(filter_environment(nullptr) == std::vector<std::string>{std::string("PATH=") + kSafePath});
-	// Filtering is idempotent: a re-executed launcher does not loop.
-	std::vector<char *> again;
-	for (auto &s : out)
-		again.push_back(s.data());
-	again.push_back(nullptr);
-	CHECK(filter_environment(again.data()) == out);
-}
 
 TEST_CASE("fork is retried on EAGAIN and ENOMEM only, a bounded number of times")
 {
@@ -192,83 +141,4 @@ TEST_CASE("StartupReport writes records and closes after the last one")
 	CHECK(got == "pid " + std::to_string(getpid()) + "\nerror 4\nno");
 	char c;
 	CHECK(read(rd.get(), &c, 1) == 0); // EOF: the write end is closed
-}
-
-TEST_CASE("close_fds_except closes everything above 2 but what it keeps")
-{
-	int status = in_child([] {
-		int a = open("/dev/null", O_RDONLY);
-		int b = open("/dev/null", O_RDONLY);
-		int c = open("/dev/null", O_RDONLY);
-		int d = dup2(a, 200);
-		if (a < 3 || b < 3 || c < 3 || d != 200)
-			return 10;
-		int keep[] = {c, 1};
-		close_fds_except(keep);
-		if (fcntl(0, F_GETFD) < 0 || fcntl(1, F_GETFD) < 0 || fcntl(2, F_GETFD) < 0)
-			return 11;
-		if (fcntl(c, F_GETFD) < 0)
-			return 12;
-		if (fcntl(a, F_GETFD) >= 0 || fcntl(b, F_GETFD) >= 0 || fcntl(200, F_GETFD) >= 0)
-			return 13;
-		close_fds_except();
-		return fcntl(c, F_GETFD) < 0 ? 0 : 14;
-	});
-	CHECK(status == 0);
-}
-
-TEST_CASE("reset_signal_handlers puts every disposition back to the default")
-{
-	int status = in_child([] {
-		signal(SIGUSR1, SIG_IGN);
-		signal(SIGHUP, [](int) {});
-		signal(SIGRTMAX, SIG_IGN);
-		reset_signal_handlers();
-		for (int sig : {SIGUSR1, SIGHUP, SIGRTMAX}) {
-			struct sigaction sa;
-			if (sigaction(sig, nullptr, &sa) < 0 || sa.sa_handler != SIG_DFL)
-				return sig;
-		}
-		return 0;
-	});
-	CHECK(status == 0);
-}
-
-TEST_CASE("set_cloexec and take_fd_from_env")
-{
-	UniqueFD fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
-	REQUIRE(fd.valid());
-	CHECK(set_cloexec(fd.get(), false) == 0);
-	CHECK((fcntl(fd.get(), F_GETFD) & FD_CLOEXEC) == 0);
-	CHECK(set_cloexec(fd.get(), true) == 0);
-	CHECK((fcntl(fd.get(), F_GETFD) & FD_CLOEXEC) != 0);
-	CHECK(set_cloexec(-1, true) == -EBADF);
-
-	setenv("FSTEST_FD", std::to_string(fd.get()).c_str(), 1);
-	CHECK(take_fd_from_env("FSTEST_FD") == fd.get());
-	CHECK(getenv("FSTEST_FD") == nullptr);
-	CHECK(take_fd_from_env("FSTEST_FD") == -1);
-	for (const char *bad : {"x", "1", "99999", "3x", ""}) {
-		setenv("FSTEST_FD", bad, 1);
-		CHECK_THROWS_AS(take_fd_from_env("FSTEST_FD"), StartupError);
-	}
-}
-
-TEST_CASE("absolute_path")
-{
-	char *cwd = getcwd(nullptr, 0);
-	REQUIRE(cwd);
-	std::string here(cwd);
-	free(cwd);
-	CHECK(absolute_path("/a/b") == "/a/b");
-	CHECK(absolute_path("") == "");
-	CHECK(absolute_path("x.pid") == (here == "/" ? "/x.pid" : here + "/x.pid"));
-}
-
-TEST_CASE("executable_path names this test binary")
-{
-	std::string exe = executable_path();
-	CHECK_FALSE(exe.empty());
-	CHECK(exe[0] == '/');
-	CHECK(access(exe.c_str(), X_OK) == 0);
 }

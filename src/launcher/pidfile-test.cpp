@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "launcher/exit-codes.h"
 #include "launcher/pidfile.h"
-#include "server/server.h"
 
 using namespace fileserver;
 namespace fs = std::filesystem;

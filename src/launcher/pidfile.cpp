@@ -12,8 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "server/server.h"
+#include "launcher/exit-codes.h"
 #include "util/errno-util.h"
+#include "util/io.h"
 
 namespace fileserver {
 
@@ -45,20 +46,6 @@ void check_regular(int fd, const std::string &path)
 		fail(errno, "cannot fstat PID file " + path);
 	if (!S_ISREG(st.st_mode))
 		throw StartupError(kExitFailure, "PID file " + path + " is not a regular file");
-}
-
-int write_all(int fd, const std::string &s)
-{
-	std::size_t done = 0;
-	while (done < s.size()) {
-		ssize_t n = pwrite(fd, s.data() + done, s.size() - done, static_cast<off_t>(done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		done += static_cast<std::size_t>(n);
-	}
-	return 0;
 }
 
 std::string pid_text()
@@ -245,7 +232,8 @@ PidFile PidFile::adopt(const std::string &path, int fd_number)
 	}
 	if (read_pid(fd.get()) != getpid()) {
 		std::string text = pid_text();
-		if (ftruncate(fd.get(), 0) < 0)
+		// An inherited descriptor's offset is wherever its writer left it.
+		if (ftruncate(fd.get(), 0) < 0 || lseek(fd.get(), 0, SEEK_SET) < 0)
 			fail(errno, "cannot rewrite PID file " + path);
 		if (int r = write_all(fd.get(), text); r < 0)
 			fail(-r, "cannot rewrite PID file " + path);

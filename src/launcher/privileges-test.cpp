@@ -8,8 +8,8 @@
 
 #include <algorithm>
 
+#include "launcher/exit-codes.h"
 #include "launcher/privileges.h"
-#include "server/server.h"
 
 using namespace fileserver;
 

@@ -10,8 +10,9 @@
 #include <charconv>
 #include <optional>
 
-#include "server/server.h"
+#include "launcher/exit-codes.h"
 #include "util/errno-util.h"
+#include "util/user-groups.h"
 
 namespace fileserver {
 
@@ -101,19 +102,9 @@ Credentials resolve_credentials(const std::string &user, const std::string &grou
 
 	// What initgroups(user, gid) would install: @gid plus every group that
 	// lists the user.
-	int n = 32;
 	std::vector<gid_t> groups;
-	for (;;) {
-		groups.resize(static_cast<std::size_t>(n));
-		int want = n;
-		if (getgrouplist(c.user.c_str(), c.gid, groups.data(), &want) >= 0) {
-			groups.resize(static_cast<std::size_t>(want));
-			break;
-		}
-		if (want <= n || want > 65536)
-			throw StartupError(kExitFailure, "cannot list the groups of user '" + c.user + "'");
-		n = want;
-	}
+	if (user_groups(c.user.c_str(), c.gid, groups) < 0)
+		throw StartupError(kExitFailure, "cannot list the groups of user '" + c.user + "'");
 	c.groups = sorted(std::move(groups));
 	return c;
 }

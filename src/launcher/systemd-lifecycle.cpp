@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "util/text.h"
 #include "util/time-util.h"
 
 namespace fileserver {
@@ -65,7 +66,8 @@ std::chrono::milliseconds SystemdLifecycle::tick_interval() const
 
 void SystemdLifecycle::failed(int err, const std::string &why)
 {
-	std::string msg = "STATUS=Failed: " + why;
+	// One line, whatever bytes @why holds: sd_notify separates by newlines.
+	std::string msg = "STATUS=Failed: " + escape_for_terminal(why);
 	if (err > 0)
 		msg += "\nERRNO=" + std::to_string(err);
 	sd_notify(0, msg.c_str());

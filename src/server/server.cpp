@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -19,21 +18,15 @@
 #include "protocol/wire.h"
 #include "server/request-loop.h"
 #include "util/errno-util.h"
+#include "util/io.h"
 #include "util/openat2.h"
 #include "util/signal-pipe.h"
+#include "util/text.h"
 #include "util/time-util.h"
 
 namespace fileserver {
 
 namespace {
-
-long read_proc_long(const char *path)
-{
-	std::ifstream in(path);
-	long v = -1;
-	in >> v;
-	return v;
-}
 
 std::shared_ptr<const ServingContext> make_context(const Config &config)
 {
@@ -50,19 +43,20 @@ UniqueFD open_root(const std::string &root)
 	UniqueFD fd(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
 	if (!fd) {
 		int err = errno;
-		throw StartupError(kExitNotConfigured,
-		                   "cannot open root directory " + root + ": " + errno_string(err));
+		throw ServerStartError(StartFailure::kNotConfigured, "cannot open root directory " +
+		                                                             escape_for_terminal(root) +
+		                                                             ": " + errno_string(err));
 	}
 	// Every path is resolved with openat2(); a seccomp filter may hide it
 	// (systemd's RestrictSUIDSGID= does). Fail now, not on each request.
 	int probe = openat2_fd(fd.get(), ".", O_PATH | O_CLOEXEC, 0, RESOLVE_BENEATH);
 	if (probe < 0)
-		throw StartupError(kExitFailure,
-		                   "openat2() on the root directory failed: " + errno_string(probe) +
-		                           (probe == -ENOSYS ? " (blocked by a seccomp filter such as "
-		                                               "systemd's RestrictSUIDSGID=?)"
-		                                             : ""));
-	close(probe);
+		throw ServerStartError(StartFailure::kFailure,
+		                       "openat2() on the root directory failed: " + errno_string(probe) +
+		                               (probe == -ENOSYS ? " (blocked by a seccomp filter such as "
+		                                                   "systemd's RestrictSUIDSGID=?)"
+		                                                 : ""));
+	UniqueFD probe_fd(probe);
 	return fd;
 }
 
@@ -71,21 +65,22 @@ void check_server_queue(const MessageQueue &queue, const std::string &name, bool
 	struct stat st;
 	int r = queue.stat(st);
 	if (r < 0)
-		throw StartupError(kExitFailure, "cannot fstat queue " + name + ": " + errno_string(r));
+		throw ServerStartError(StartFailure::kFailure,
+		                       "cannot fstat queue " + name + ": " + errno_string(r));
 	if (st.st_uid != geteuid() && !(inherited && st.st_uid == 0))
-		throw StartupError(kExitPermission,
-		                   "queue " + name + " exists and belongs to uid " +
-		                           std::to_string(st.st_uid) + ", not to this server (uid " +
-		                           std::to_string(geteuid()) +
-		                           "): refusing to use it; remove it or pick another --queue");
+		throw ServerStartError(StartFailure::kPermission,
+		                       "queue " + name + " exists and belongs to uid " +
+		                               std::to_string(st.st_uid) + ", not to this server (uid " +
+		                               std::to_string(geteuid()) +
+		                               "): refusing to use it; remove it or pick another --queue");
 	if (st.st_mode & (S_IRGRP | S_IROTH)) {
 		char mode[8];
 		snprintf(mode, sizeof(mode), "%04o", st.st_mode & 07777);
-		throw StartupError(kExitPermission,
-		                   "queue " + name + " has mode " + mode +
-		                           ": others could read requests; refusing to use it "
-		                           "(expected 0622; fix with: rm /dev/mqueue" +
-		                           name + ")");
+		throw ServerStartError(StartFailure::kPermission,
+		                       "queue " + name + " has mode " + mode +
+		                               ": others could read requests; refusing to use it "
+		                               "(expected 0622; fix with: rm /dev/mqueue" +
+		                               name + ")");
 	}
 	if (!(st.st_mode & S_IWOTH))
 		spdlog::warn("Queue {} is not writable by others: only its owner's clients can connect",
@@ -93,11 +88,12 @@ void check_server_queue(const MessageQueue &queue, const std::string &name, bool
 	struct mq_attr attr;
 	r = queue.attributes(attr);
 	if (r < 0)
-		throw StartupError(kExitFailure, "mq_getattr on queue " + name + ": " + errno_string(r));
+		throw ServerStartError(StartFailure::kFailure,
+		                       "mq_getattr on queue " + name + ": " + errno_string(r));
 	if (attr.mq_msgsize < static_cast<long>(protocol::kRequestHeaderSize + 2))
-		throw StartupError(kExitFailure, "queue " + name + " messages are too small (" +
-		                                         std::to_string(attr.mq_msgsize) +
-		                                         " bytes) for any request");
+		throw ServerStartError(StartFailure::kFailure, "queue " + name + " messages are too small (" +
+		                                                       std::to_string(attr.mq_msgsize) +
+		                                                       " bytes) for any request");
 	if (attr.mq_msgsize < static_cast<long>(protocol::kMaxRequestSize))
 		spdlog::warn("Queue {} takes messages of {} bytes at most: requests for long paths "
 		             "cannot be sent (full support needs {})",
@@ -117,31 +113,33 @@ MessageQueue open_server_queue(const Config &config)
 	switch (-r) {
 	case 0: break;
 	case EINVAL:
-		throw StartupError(kExitNotConfigured,
-		                   "cannot create queue " + config.queue + " with " +
-		                           std::to_string(config.queue_max_messages) + " messages of " +
-		                           std::to_string(config.queue_message_size) +
-		                           " bytes: above the system limits (fs.mqueue.msg_max=" +
-		                           std::to_string(read_proc_long("/proc/sys/fs/mqueue/msg_max")) +
-		                           ", fs.mqueue.msgsize_max=" +
-		                           std::to_string(read_proc_long("/proc/sys/fs/mqueue/msgsize_max")) +
-		                           ")");
+		throw ServerStartError(
+		        StartFailure::kNotConfigured,
+		        "cannot create queue " + config.queue + " with " +
+		                std::to_string(config.queue_max_messages) + " messages of " +
+		                std::to_string(config.queue_message_size) +
+		                " bytes: above the system limits (fs.mqueue.msg_max=" +
+		                std::to_string(read_proc_long("/proc/sys/fs/mqueue/msg_max", -1)) +
+		                ", fs.mqueue.msgsize_max=" +
+		                std::to_string(read_proc_long("/proc/sys/fs/mqueue/msgsize_max", -1)) + ")");
 	case EMFILE:
 	case ENOMEM:
-		throw StartupError(kExitFailure,
-		                   "cannot create queue " + config.queue +
-		                           ": this user's message queue budget (RLIMIT_MSGQUEUE) is used up");
+		throw ServerStartError(
+		        StartFailure::kFailure,
+		        "cannot create queue " + config.queue +
+		                ": this user's message queue budget (RLIMIT_MSGQUEUE) is used up");
 	case ENOSPC:
-		throw StartupError(kExitFailure,
-		                   "cannot create queue " + config.queue +
-		                           ": the system-wide queue limit (fs.mqueue.queues_max) is reached");
+		throw ServerStartError(
+		        StartFailure::kFailure,
+		        "cannot create queue " + config.queue +
+		                ": the system-wide queue limit (fs.mqueue.queues_max) is reached");
 	case EACCES:
-		throw StartupError(kExitPermission,
-		                   "cannot open queue " + config.queue +
-		                           ": permission denied (it belongs to someone else?)");
+		throw ServerStartError(StartFailure::kPermission,
+		                       "cannot open queue " + config.queue +
+		                               ": permission denied (it belongs to someone else?)");
 	default:
-		throw StartupError(kExitFailure,
-		                   "cannot open queue " + config.queue + ": " + errno_string(r));
+		throw ServerStartError(StartFailure::kFailure,
+		                       "cannot open queue " + config.queue + ": " + errno_string(r));
 	}
 	check_server_queue(q, config.queue);
 	return q;
@@ -173,31 +171,35 @@ std::string Server::status() const
 {
 	auto ctx = context();
 	std::lock_guard guard(status_lock_);
-	return "Serving " + ctx->config.root + " on " + ctx->config.queue + ": " +
-	       std::to_string(pool_->busy()) + "/" + std::to_string(pool_->size()) + " workers busy, " +
-	       std::to_string(stats_.served.load()) + " served, " + std::to_string(stats_.failed.load()) +
-	       " failed; last reload: " + last_reload_;
+	// A status line goes to sd_notify and logs: bytes are escaped, never raw.
+	return "Serving " + escape_for_terminal(ctx->config.root) + " on " +
+	       escape_for_terminal(ctx->config.queue) + ": " + std::to_string(pool_->busy()) + "/" +
+	       std::to_string(pool_->size()) + " workers busy, " + std::to_string(stats_.served.load()) +
+	       " served, " + std::to_string(stats_.failed.load()) +
+	       " failed; last reload: " + escape_for_terminal(last_reload_);
 }
 
 std::string Server::status_json() const
 {
 	auto ctx = context();
 	std::lock_guard guard(status_lock_);
+	// Values that come from bytes go through json_bytes(): dump() throws on
+	// a string that is not UTF-8, and this runs on a worker thread.
 	nlohmann::json j = {
-		{"version", FILESERVER_VERSION},
-		{"pid", getpid()},
-		{"uptime_sec", (monotonic_usec() - started_usec_) / 1000000},
-		{"root", ctx->config.root},
-		{"queue", ctx->config.queue},
-		{"workers", pool_->size()},
-		{"busy", pool_->busy()},
-		{"waiting", pool_->waiting()},
-		{"served", stats_.served.load()},
-		{"failed", stats_.failed.load()},
-		{"bytes", stats_.bytes.load()},
-		{"dropped", stats_.dropped.load()},
-		{"notify_registered", loop_->registered()},
-		{"last_reload", last_reload_},
+	        {"version", FILESERVER_VERSION},
+	        {"pid", getpid()},
+	        {"uptime_sec", (monotonic_usec() - started_usec_) / 1000000},
+	        {"root", json_bytes(ctx->config.root)},
+	        {"queue", json_bytes(ctx->config.queue)},
+	        {"workers", pool_->size()},
+	        {"busy", pool_->busy()},
+	        {"waiting", pool_->waiting()},
+	        {"served", stats_.served.load()},
+	        {"failed", stats_.failed.load()},
+	        {"bytes", stats_.bytes.load()},
+	        {"dropped", stats_.dropped.load()},
+	        {"notify_registered", loop_->registered()},
+	        {"last_reload", json_bytes(last_reload_)},
 	};
 	return j.dump();
 }
@@ -213,7 +215,8 @@ bool Server::reload()
 			std::lock_guard guard(status_lock_);
 			last_reload_ = std::string("failed (") + e.what() + ")";
 		}
-		spdlog::error("Reload failed, keeping the running configuration: {}", e.what());
+		spdlog::error("Reload failed, keeping the running configuration: {}",
+		              escape_for_terminal(e.what()));
 		return false;
 	}
 	std::string ignored = restart_only_changes(old->config, fresh->config);
@@ -240,8 +243,9 @@ bool Server::reload()
 		std::lock_guard guard(status_lock_);
 		last_reload_ = "ok";
 	}
-	spdlog::info("Reloaded configuration: root {}, log level {}, send timeout {} ms", applied.root,
-	             applied.log_level, applied.send_timeout.count());
+	spdlog::info("Reloaded configuration: root {}, log level {}, send timeout {} ms",
+	             escape_for_terminal(applied.root), escape_for_terminal(applied.log_level),
+	             applied.send_timeout.count());
 	return true;
 }
 
@@ -266,64 +270,75 @@ bool Server::alive()
 	return dispatcher_alive && workers_alive;
 }
 
-int Server::run(SignalPipe &signals, Lifecycle &lifecycle)
+RunEnd Server::run(SignalPipe &signals, Lifecycle &lifecycle)
 {
 	loop_->start();
 	auto ctx = context();
-	spdlog::info("Serving {} on queue {} with {} workers", ctx->config.root, ctx->config.queue,
-	             pool_->size());
+	spdlog::info("Serving {} on queue {} with {} workers", escape_for_terminal(ctx->config.root),
+	             escape_for_terminal(ctx->config.queue), pool_->size());
 	// READY=1 should find a STATUS= already in place.
 	watch_.progress_usec = monotonic_usec();
 	lifecycle.tick(status(), true);
 	lifecycle.ready();
+	RunEnd end = serve_until_signal(signals, lifecycle);
+	lifecycle.stopping();
+	if (!drain_for_exit(lifecycle))
+		return RunEnd::kWorkersStuck;
+	spdlog::info("Stopped after serving {} request(s) ({} failed, {} bytes)", stats_.served.load(),
+	             stats_.failed.load(), stats_.bytes.load());
+	return end;
+}
 
-	// STOPPING=1 however the loop ends, an exception included.
-	struct StoppingGuard {
-		Lifecycle &lifecycle;
-		~StoppingGuard() { lifecycle.stopping(); }
-	};
-	{
-		StoppingGuard stopping{lifecycle};
-		bool stop = false;
-		while (!stop) {
-			struct pollfd fds[3] = {
-			        {signals.fd(), POLLIN, 0},
-			        {loop_->wake_fd(), POLLIN, 0},
-			        {queue_.get(), POLLIN, 0},
-			};
-			// Poll the queue itself only while mq_notify is not ours.
-			nfds_t n = loop_->registered() ? 2 : 3;
-			int timeout = static_cast<int>(lifecycle.tick_interval().count());
-			int r = poll(fds, n, timeout);
-			if (r < 0 && errno != EINTR)
-				throw_errno(errno, "poll");
-
-			while (int sig = signals.next()) {
-				if (sig == SIGHUP) {
-					lifecycle.reloading();
-					reload();
-					lifecycle.reloaded();
-				} else if (sig == SIGTERM || sig == SIGINT) {
-					spdlog::info("Received {}, shutting down",
-					             sig == SIGTERM ? "SIGTERM" : "SIGINT");
-					stop = true;
-					reexec_requested_ = false; // a stop wins over a re-exec
-				} else if (sig == SIGUSR2 && !stop) {
-					spdlog::info("Received SIGUSR2, re-executing after transfers in "
-					             "flight finish");
-					reexec_requested_ = true;
-					stop = true;
-				}
-			}
-			if (fds[1].revents & POLLIN)
-				loop_->clear_wake();
-			if (n == 3 && (fds[2].revents & POLLIN))
-				loop_->drain();
-			loop_->check();
-			lifecycle.tick(status(), alive());
+RunEnd Server::serve_until_signal(SignalPipe &signals, Lifecycle &lifecycle)
+{
+	for (;;) {
+		struct pollfd fds[3] = {
+		        {signals.fd(), POLLIN, 0},
+		        {loop_->wake_fd(), POLLIN, 0},
+		        {queue_.get(), POLLIN, 0},
+		};
+		// Poll the queue itself only while mq_notify is not ours.
+		nfds_t n = loop_->registered() ? 2 : 3;
+		int timeout = static_cast<int>(lifecycle.tick_interval().count());
+		int r = poll(fds, n, timeout);
+		if (r < 0 && errno != EINTR) {
+			// Handled here: the server stops as for SIGTERM.
+			spdlog::critical("poll in the main loop failed: {}; shutting down",
+			                 errno_string(errno));
+			return RunEnd::kFailed;
 		}
-	}
 
+		bool stop = false, reexec = false;
+		while (int sig = signals.next()) {
+			if (sig == SIGHUP) {
+				lifecycle.reloading();
+				reload();
+				lifecycle.reloaded();
+			} else if (sig == SIGTERM || sig == SIGINT) {
+				spdlog::info("Received {}, shutting down",
+				             sig == SIGTERM ? "SIGTERM" : "SIGINT");
+				stop = true; // a stop wins over a re-exec
+			} else if (sig == SIGUSR2 && !stop) {
+				spdlog::info(
+				        "Received SIGUSR2, re-executing after transfers in flight finish");
+				reexec = true;
+			}
+		}
+		if (fds[1].revents & POLLIN)
+			loop_->clear_wake();
+		if (n == 3 && (fds[2].revents & POLLIN))
+			loop_->drain();
+		loop_->check();
+		lifecycle.tick(status(), alive());
+		if (stop)
+			return RunEnd::kStopped;
+		if (reexec)
+			return RunEnd::kReexec;
+	}
+}
+
+bool Server::drain_for_exit(Lifecycle &lifecycle)
+{
 	loop_->stop();
 	pool_->stop_accepting();
 	auto grace = context()->config.shutdown_timeout;
@@ -347,13 +362,7 @@ int Server::run(SignalPipe &signals, Lifecycle &lifecycle)
 	}
 	// Aborted transfers stop within one send slice; a worker stuck in a
 	// system call that never returns must not hold the exit forever.
-	if (!pool_->join(std::chrono::seconds(5))) {
-		spdlog::critical("Workers are stuck in system calls; exiting without them");
-		std::_Exit(kExitFailure);
-	}
-	spdlog::info("Stopped after serving {} request(s) ({} failed, {} bytes)", stats_.served.load(),
-	             stats_.failed.load(), stats_.bytes.load());
-	return kExitSuccess;
+	return pool_->join(std::chrono::seconds(5));
 }
 
 } // namespace fileserver

@@ -15,24 +15,33 @@ namespace fileserver {
 
 class SignalPipe;
 
-// Exit codes of fileserverd, LSB init-script style so that systemd names them.
-enum ExitCode : int {
-	kExitSuccess = 0,
-	kExitFailure = 1,       // any other start-up or runtime failure
-	kExitUsage = 2,         // invalid command line
-	kExitPermission = 4,    // the queue is not ours or is readable by others
-	kExitNotConfigured = 6, // the configuration is invalid or unreadable
+// Why the server cannot start. The server does not pick exit codes: the
+// launcher maps each kind to one (launcher/server-startup.h).
+enum class StartFailure {
+	kFailure,       // anything else (system limits, the OS refusing a call)
+	kPermission,    // the queue is not ours, or others could read it
+	kNotConfigured, // the configuration names something unusable (root, queue size)
 };
 
-// A start-up failure, with the exit code it maps to.
-class StartupError : public std::runtime_error
+// Start-up may throw (docs/coding-style.md, "Errors"): the functions below
+// and the Server constructor throw this; run() never throws.
+class ServerStartError : public std::runtime_error
 {
 public:
-	StartupError(int code, const std::string &what) : std::runtime_error(what), code_(code) {}
-	[[nodiscard]] int code() const { return code_; }
+	ServerStartError(StartFailure kind, const std::string &what) : std::runtime_error(what), kind_(kind)
+	{}
+	[[nodiscard]] StartFailure kind() const { return kind_; }
 
 private:
-	int code_;
+	StartFailure kind_;
+};
+
+// How run() ended; the launcher decides what the process does next.
+enum class RunEnd {
+	kStopped,      // SIGTERM or SIGINT; transfers finished or were cut off
+	kReexec,       // SIGUSR2: release_queue(), then re-execute in place
+	kFailed,       // the main loop could not go on (logged); transfers finished
+	kWorkersStuck, // workers hang in system calls: exit without destroying the Server
 };
 
 // What the server tells its supervisor (systemd, or nothing). The launcher
@@ -55,15 +64,16 @@ public:
 	}
 };
 
-// Opens the served root as an O_PATH directory descriptor; throws StartupError.
+// Opens the served root as an O_PATH directory descriptor; throws
+// ServerStartError (kNotConfigured when it cannot be opened).
 UniqueFD open_root(const std::string &root);
 
 // Opens or creates the server queue as the configuration says; throws
-// StartupError when it cannot, or when an existing queue is not safe.
+// ServerStartError when it cannot, or when an existing queue is not safe.
 MessageQueue open_server_queue(const Config &config);
 
 // Refuses a server queue that others could read or that belongs to another
-// user. @inherited: handed over by systemd (socket activation), which
+// user (ServerStartError). @inherited: handed over by systemd (socket activation), which
 // creates it as root.
 void check_server_queue(const MessageQueue &queue, const std::string &name, bool inherited = false);
 
@@ -78,17 +88,14 @@ public:
 	Server(Config config, ConfigLoader loader, MessageQueue queue = {});
 	~Server();
 
-	// Serves until SIGTERM or SIGINT (or SIGUSR2, if @signals carries it:
-	// see reexec_requested()); returns the exit code.
-	int run(SignalPipe &signals, Lifecycle &lifecycle);
+	// Serves until SIGTERM or SIGINT (or SIGUSR2, if @signals carries it);
+	// returns how it ended. Never throws.
+	RunEnd run(SignalPipe &signals, Lifecycle &lifecycle);
 
 	// Re-reads the configuration and swaps it in; false (and the old one
 	// kept) if it is invalid. Public for tests.
 	bool reload();
 
-	// True when run() returned because of SIGUSR2: the launcher re-executes
-	// the binary in place, handing over the queue (see release_queue()).
-	[[nodiscard]] bool reexec_requested() const { return reexec_requested_; }
 	// Gives up the server queue descriptor after run(), e.g. to keep it
 	// open across execve().
 	[[nodiscard]] mqd_t release_queue() { return queue_.release(); }
@@ -101,6 +108,8 @@ public:
 
 private:
 	bool alive();
+	RunEnd serve_until_signal(SignalPipe &signals, Lifecycle &lifecycle);
+	bool drain_for_exit(Lifecycle &lifecycle);
 
 	ConfigLoader loader_;
 	mutable std::mutex context_lock_;
@@ -110,7 +119,6 @@ private:
 	mutable std::mutex status_lock_; // last_reload_ is read by workers
 	std::string last_reload_ = "none";
 	std::uint64_t started_usec_ = 0;
-	bool reexec_requested_ = false;
 	struct {
 		std::uint64_t beat = 0;
 		std::uint64_t progress = 0;

@@ -8,8 +8,6 @@
 #include <atomic>
 #include <cerrno>
 
-#include "errno-util.h"
-
 namespace fileserver {
 
 namespace {
@@ -30,13 +28,14 @@ void on_signal(int sig)
 
 } // namespace
 
-SignalPipe::SignalPipe(std::initializer_list<int> signals)
+int SignalPipe::create(std::initializer_list<int> signals, std::unique_ptr<SignalPipe> &out)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
-		throw_errno(errno, "pipe2");
-	read_end_.reset(fds[0]);
-	write_end_.reset(fds[1]);
+		return -errno;
+	std::unique_ptr<SignalPipe> p(new SignalPipe);
+	p->read_end_.reset(fds[0]);
+	p->write_end_.reset(fds[1]);
 	g_write_fd.store(fds[1]);
 
 	struct sigaction sa = {};
@@ -45,7 +44,9 @@ SignalPipe::SignalPipe(std::initializer_list<int> signals)
 	sigemptyset(&sa.sa_mask);
 	for (int sig : signals)
 		if (sigaction(sig, &sa, nullptr) < 0)
-			throw_errno(errno, "sigaction");
+			return -errno; // @p goes, and with it g_write_fd
+	out = std::move(p);
+	return 0;
 }
 
 SignalPipe::~SignalPipe()

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <memory>
 
 #include "unique-fd.h"
 
@@ -16,7 +17,9 @@ namespace fileserver {
 class SignalPipe
 {
 public:
-	explicit SignalPipe(std::initializer_list<int> signals);
+	// Creates the pipe and installs handlers for @signals; returns 0 or
+	// -errno (util never throws). One SignalPipe per process at a time.
+	static int create(std::initializer_list<int> signals, std::unique_ptr<SignalPipe> &out);
 	~SignalPipe();
 	SignalPipe(const SignalPipe &) = delete;
 	SignalPipe &operator=(const SignalPipe &) = delete;
@@ -26,6 +29,8 @@ public:
 	int next();
 
 private:
+	SignalPipe() = default;
+
 	UniqueFD read_end_;
 	UniqueFD write_end_;
 };
