@@ -148,8 +148,8 @@ fi
 # adds for debuginfo). Man pages are compared without the compression rpm's
 # brp-compress adds.
 builddir=$top/BUILD/$name-$version/$(rpm "${rpm_opts[@]}" --eval '%{_vpath_builddir}')
-docdir=$(rpm "${rpm_opts[@]}" --eval '%{_docdir}')
-licensedir=$(rpm "${rpm_opts[@]}" --eval '%{_licensedir}')
+docdir=$(rpm "${rpm_opts[@]}" --eval '%{_defaultdocdir}')
+licensedir=$(rpm "${rpm_opts[@]}" --eval '%{_defaultlicensedir}')
 rpm_files() {
 	rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$server" "$client" 2>/dev/null |
 		awk '$1 !~ /^d/ { print $2 }' |
