@@ -93,9 +93,11 @@ if [ "${FILESERVER_TEST_RPM:-1}" = 0 ]; then
 	exit
 fi
 
-say "== rpmbuild -bb ${check_opt[*]} ${deps_opt[*]}"
+say "== rpmbuild -bb --noclean ${check_opt[*]} ${deps_opt[*]}"
 t0=$(date +%s)
-if timeout 1500 rpmbuild "${rpm_opts[@]}" "${deps_opt[@]}" "${check_opt[@]}" -bb "$spec" >"$tmp/rpmbuild.log" 2>&1; then
+# --noclean keeps the build directory for the file list check below (the
+# whole of $tmp goes at the end).
+if timeout 1500 rpmbuild "${rpm_opts[@]}" "${deps_opt[@]}" "${check_opt[@]}" --noclean -bb "$spec" >"$tmp/rpmbuild.log" 2>&1; then
 	pass "rpmbuild: built in $(($(date +%s) - t0)) s: $(cd "$top/RPMS" && echo */*.rpm)"
 else
 	fail "rpmbuild failed" "$(tail -n 40 "$tmp/rpmbuild.log")"
