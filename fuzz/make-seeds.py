@@ -13,58 +13,50 @@ branch of the decoders.
 import json
 import pathlib
 import shutil
-import struct
+import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+from fstest import wire  # noqa: E402
+
 CORPUS = HERE / "corpus"
 
-REQUEST_MAGIC = 0x51525346
-REPLY_MAGIC = 0x50525346
-TO_END = 0xFFFFFFFFFFFFFFFF
-GET, STAT, LIST, PING, STATUS = 1, 2, 3, 4, 5
-META, DATA, END, ERROR, ENTRIES, PONG, STATUS_REPLY = 1, 2, 3, 4, 5, 6, 7
+GET, STAT, LIST, PING, STATUS = wire.OP_GET, wire.OP_STAT, wire.OP_LIST, wire.OP_PING, wire.OP_STATUS
+META, DATA, END, ERROR, ENTRIES, PONG, STATUS_REPLY = (wire.META, wire.DATA, wire.END, wire.ERROR, wire.ENTRIES,
+                                                       wire.PONG, wire.STATUS)
+REQUEST_MAGIC, REPLY_MAGIC, TO_END = wire.REQUEST_MAGIC, wire.REPLY_MAGIC, wire.TO_END
 NONCE = bytes(range(0xA0, 0xB0))
 QUEUE = b"/fileserverctl-4242-0123456789abcdef"
+REQ_ID = 0x1122334455667788
+LE = {"order": "<"}  # the seeds are little-endian whatever the host
 
 
-def request(op=GET, path=b"docs/readme.txt", queue=QUEUE, offset=0, length=TO_END,
-            req_id=0x1122334455667788, nonce=NONCE, magic=REQUEST_MAGIC, version=1,
-            flags=0, reserved=bytes(8), qlen=None, plen=None):
-    header = struct.pack("<IHHQ16sQQHHI8s", magic, version, op, req_id, nonce, offset, length,
-                         len(queue) if qlen is None else qlen,
-                         len(path) if plen is None else plen, flags, reserved)
-    assert len(header) == 64
-    return header + queue + path
+def request(op=GET, path=b"docs/readme.txt", queue=QUEUE, **fields):
+    return wire.encode_request(op, queue, path, **{"req_id": REQ_ID, "nonce": NONCE, **LE, **fields})
 
 
-def reply(rtype, payload=b"", seq=0, req_id=0x1122334455667788, nonce=NONCE, magic=REPLY_MAGIC,
-          version=1, reserved=0, size=None):
-    header = struct.pack("<IHHQ16sQII", magic, version, rtype, req_id, nonce, seq,
-                         len(payload) if size is None else size, reserved)
-    assert len(header) == 48
-    return header + payload
+def reply(rtype, payload=b"", **fields):
+    return wire.encode_reply(rtype, payload, **{"req_id": REQ_ID, "nonce": NONCE, **LE, **fields})
 
 
-def meta(size=1234, offset=0, length=1234, mode=0o100644, uid=1000, gid=1000, reserved=0,
-         mtime=1700000000, nsec=123456789, chunk=8144):
-    return struct.pack("<QQQIIIIqII", size, offset, length, mode, uid, gid, reserved, mtime, nsec, chunk)
+def meta(**fields):
+    return wire.meta_payload(**fields, **LE)
 
 
 def end(total=0):
-    return struct.pack("<Q", total)
+    return wire.end_payload(total, **LE)
 
 
 def error(code, text, tlen=None):
-    return struct.pack("<II", code, len(text) if tlen is None else tlen) + text
+    return wire.error_payload(code, text, tlen, **LE)
 
 
-def pong(text=b"fileserverd 0.1.0", version=1, vlen=None):
-    return struct.pack("<HH", version, len(text) if vlen is None else vlen) + text
+def pong(text=b"fileserverd 0.1.0", vlen=None):
+    return wire.pong_payload(text, vlen=vlen, **LE)
 
 
-def entry(name, dtype=8, mode=0o100644, size=42, mtime=1700000000, reserved=0, nlen=None):
-    return struct.pack("<HBBIQq", len(name) if nlen is None else nlen, dtype, reserved, mode, size,
-                       mtime) + name
+def entry(name, **fields):
+    return wire.entry_payload(name, **fields, **LE)
 
 
 REQUESTS = {

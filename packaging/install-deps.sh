@@ -12,4 +12,4 @@ apt-get install -y --no-install-recommends \
 	bash-completion \
 	dpkg-dev debhelper fakeroot lintian \
 	rpm \
-	clang libclang-rt-14-dev llvm-14
+	clang libclang-rt-14-dev llvm-14 clang-format-14

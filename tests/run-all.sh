@@ -1,14 +1,23 @@
 #!/bin/bash
 # Installs the dependencies, builds, and runs every test: unit, integration,
-# real-systemd, daemonize, packaging and benchmark smoke tests on a normal
-# build, then unit and integration tests under ASan+UBSan and under TSan,
-# then a short fuzz run. Run as root on Debian 12.
+# real-systemd, daemonize, packaging (the .deb and the .rpm built), lint
+# (layers, clang-format) and benchmark smoke tests on a normal build; the
+# unit tests of a release (-O3) build; unit and integration tests under
+# ASan+UBSan and under TSan; a short fuzz run. Every build is made with
+# -Dwerror=true. Last, a check that the host is as the suite found it:
+# nothing changed under /usr/local, /etc, /srv or /dev/mqueue.
+# Run as root on Debian 12.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 top=$PWD
 
 sh packaging/install-deps.sh
+
+# After install-deps.sh (apt-get changes /etc and /usr), before any test.
+host_snapshot=$(mktemp /tmp/fileserver-host-state.XXXXXX)
+trap 'rm -f "$host_snapshot"' EXIT
+python3 tests/lint/host-state.py snapshot "$host_snapshot"
 
 # Any sanitizer report fails the process that made it, and so the test.
 export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1
@@ -28,8 +37,11 @@ run_build() { # name, meson options..., -- test suites...
 
 	echo "=== $name: configure and build"
 	rm -rf "$top/$name"
-	meson setup "$top/$name" "${opts[@]}" >/dev/null
-	ninja -C "$top/$name"
+	if ! meson setup "$top/$name" -Dwerror=true "${opts[@]}" >/dev/null || ! ninja -C "$top/$name"; then
+		summaries+=("$name: 0 passed, 1 failed, 0 skipped (the build failed)")
+		status=1
+		return
+	fi
 	echo "=== $name: test (${*:-all})"
 	if ! meson test -C "$top/$name" --print-errorlogs --num-processes 2 "${suites[@]}"; then
 		status=1
@@ -48,6 +60,8 @@ PY
 }
 
 run_build build -Dbuildtype=debugoptimized
+# What packagers build (-O3): GCC warns at -O3 where it does not at -O2.
+run_build build-release --buildtype=release -Dman=disabled -- unit
 run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dman=disabled -- unit integration
 run_build build-tsan -Db_sanitize=thread -Dman=disabled -- unit integration
 
@@ -56,6 +70,15 @@ if FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash tests/run-fuzz.sh; then
 	summaries+=("fuzz: 1 passed, 0 failed, 0 skipped")
 else
 	summaries+=("fuzz: 0 passed, 1 failed, 0 skipped")
+	status=1
+fi
+
+# The suite leaves the machine as it found it.
+echo "=== host state"
+if python3 tests/lint/host-state.py compare "$host_snapshot"; then
+	summaries+=("host unchanged: 1 passed, 0 failed, 0 skipped")
+else
+	summaries+=("host unchanged: 0 passed, 1 failed, 0 skipped")
 	status=1
 fi
 

@@ -37,7 +37,7 @@ mkdir -p "$builddir"
 # where the decoders live; the harnesses add -fsanitize=fuzzer themselves.
 if ! CC=clang CXX=clang++ meson setup "$builddir" \
 	-Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
-	-Dtests=disabled -Dman=disabled \
+	-Dtests=disabled -Dman=disabled -Dwerror=true \
 	-Dcpp_args=-fsanitize=fuzzer-no-link >"$builddir/setup.log" 2>&1; then
 	cat "$builddir/setup.log" >&2
 	exit 1

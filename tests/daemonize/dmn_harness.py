@@ -22,16 +22,13 @@ The binaries come from the environment: FILESERVERD and FILESERVERCTL.
 """
 
 import ctypes
-import errno
 import fcntl
-import glob
 import json
 import os
 import secrets
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -40,6 +37,12 @@ import time
 import unittest
 
 sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from fstest.mqueue import (MqAttr, client_queues, mq_getattr, mq_open, mq_receive, mq_send,  # noqa: E402,F401
+                           mq_unlink, mqueue_dir, queue_info)
+from fstest.proc import alive, is_root, proc_stat, processes_naming, read_text, wait_until  # noqa: E402,F401
+from fstest.wire import END, ERROR, OP_GET, encode_request, reply_type  # noqa: E402,F401
 
 FILESERVERD = os.environ.get("FILESERVERD", "")
 FILESERVERCTL = os.environ.get("FILESERVERCTL", "")
@@ -69,135 +72,8 @@ MS_PRIVATE = 1 << 18
 libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
-def is_root():
-    return os.geteuid() == 0
-
-
 # --------------------------------------------------------------------------
-# POSIX message queues
-
-
-class MqAttr(ctypes.Structure):
-    _fields_ = [("mq_flags", ctypes.c_long), ("mq_maxmsg", ctypes.c_long),
-                ("mq_msgsize", ctypes.c_long), ("mq_curmsgs", ctypes.c_long),
-                ("pad", ctypes.c_long * 4)]
-
-
-class Timespec(ctypes.Structure):
-    _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
-
-
-_mq_open = libc.mq_open
-_mq_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.POINTER(MqAttr)]
-_mq_open.restype = ctypes.c_int
-_mq_unlink = libc.mq_unlink
-_mq_unlink.argtypes = [ctypes.c_char_p]
-_mq_send = libc.mq_send
-_mq_send.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint]
-_mq_timedreceive = libc.mq_timedreceive
-_mq_timedreceive.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t,
-                             ctypes.POINTER(ctypes.c_uint), ctypes.POINTER(Timespec)]
-_mq_timedreceive.restype = ctypes.c_ssize_t
-_mq_getattr = libc.mq_getattr
-_mq_getattr.argtypes = [ctypes.c_int, ctypes.POINTER(MqAttr)]
-
-
-def _check(r, what):
-    if r < 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-    return r
-
-
-def mq_open(name, flags, mode=0o600, maxmsg=None, msgsize=None):
-    attr = None
-    if maxmsg is not None:
-        attr = ctypes.pointer(MqAttr(0, maxmsg, msgsize, 0))
-    return _check(_mq_open(name.encode(), flags | os.O_CLOEXEC, mode, attr), f"mq_open {name}")
-
-
-def mq_unlink(name):
-    """Unlinks queue @name; True if it existed."""
-    if _mq_unlink(name.encode()) == 0:
-        return True
-    if ctypes.get_errno() != errno.ENOENT:
-        _check(-1, f"mq_unlink {name}")
-    return False
-
-
-def mq_getattr(mqd):
-    a = MqAttr()
-    _check(_mq_getattr(mqd, ctypes.byref(a)), "mq_getattr")
-    return a
-
-
-def mq_send(mqd, data):
-    _check(_mq_send(mqd, data, len(data), 0), "mq_send")
-
-
-def mq_receive(mqd, size, timeout):
-    buf = ctypes.create_string_buffer(size)
-    deadline = time.time() + timeout
-    ts = Timespec(int(deadline), int((deadline % 1) * 1e9))
-    n = _check(_mq_timedreceive(mqd, buf, size, None, ctypes.byref(ts)), "mq_timedreceive")
-    return buf.raw[:n]
-
-
-def _is_mqueue_mount(path):
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            fields = line.split()
-            sep = fields.index("-")
-            if fields[4] == path and fields[sep + 1] == "mqueue":
-                return True
-    return False
-
-
-_mqueue_dir = None
-
-
-def mqueue_dir():
-    """Where the mqueue file system of our IPC namespace is mounted (mounted
-    on /dev/mqueue if it is nowhere)."""
-    global _mqueue_dir
-    if _mqueue_dir:
-        return _mqueue_dir
-    if not _is_mqueue_mount("/dev/mqueue"):
-        os.makedirs("/dev/mqueue", exist_ok=True)
-        subprocess.run(["mount", "-t", "mqueue", "mqueue", "/dev/mqueue"], timeout=30,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not _is_mqueue_mount("/dev/mqueue"):
-            raise unittest.SkipTest("no mqueue file system on /dev/mqueue and cannot mount one")
-    _mqueue_dir = "/dev/mqueue"
-    return _mqueue_dir
-
-
-def queue_info(name):
-    """The mqueue file's fields (QSIZE, NOTIFY, SIGNO, NOTIFY_PID) as ints,
-    or None if the queue does not exist."""
-    try:
-        with open(os.path.join(mqueue_dir(), name.lstrip("/"))) as f:
-            text = f.read()
-    except FileNotFoundError:
-        return None
-    return {k: int(v) for k, v in (field.split(":") for field in text.split())}
-
-
-def client_queues(pid):
-    return glob.glob(os.path.join(mqueue_dir(), f"fileserverctl-{pid}-*"))
-
-
-# The wire protocol (docs/protocol.md), as much as a stalling client needs.
-REQUEST_MAGIC = 0x51525346
-OP_GET = 1
-REPLY_END = 3
-REPLY_ERROR = 4
-
-
-def encode_request(op, reply_queue, path, req_id=1):
-    q, p = reply_queue.encode(), path.encode()
-    return struct.pack("=IHHQ16sQQHHI8s", REQUEST_MAGIC, 1, op, req_id, secrets.token_bytes(16), 0,
-                       0xFFFFFFFFFFFFFFFF, len(q), len(p), 0, b"\0" * 8) + q + p
+# POSIX message queues and the wire protocol: tests/fstest/
 
 
 class StalledTransfer:
@@ -210,7 +86,7 @@ class StalledTransfer:
         os.fchmod(self.mqd, 0o622)  # the umask does not apply
         w = mq_open(server_queue, os.O_WRONLY)
         try:
-            mq_send(w, encode_request(OP_GET, self.name, path))
+            mq_send(w, encode_request(OP_GET, self.name, path, nonce=secrets.token_bytes(16)))
         finally:
             os.close(w)
 
@@ -225,8 +101,7 @@ class StalledTransfer:
         while True:
             msg = mq_receive(self.mqd, 1024, max(0.1, deadline - time.monotonic()))
             n += 1
-            kind = struct.unpack_from("=H", msg, 6)[0]
-            if kind in (REPLY_END, REPLY_ERROR):
+            if reply_type(msg) in (END, ERROR):
                 return n
 
     def close(self):
@@ -240,25 +115,12 @@ class StalledTransfer:
 # /proc
 
 
-def read_text(path):
-    with open(path) as f:
-        return f.read()
-
-
 def proc_status(pid):
     out = {}
     for line in read_text(f"/proc/{pid}/status").splitlines():
         k, _, v = line.partition(":")
         out[k] = v.strip()
     return out
-
-
-def proc_stat(pid):
-    """state, ppid, pgrp, session, tty_nr, tpgid of /proc/PID/stat."""
-    text = read_text(f"/proc/{pid}/stat")
-    rest = text[text.rindex(")") + 2:].split()
-    return {"state": rest[0], "ppid": int(rest[1]), "pgrp": int(rest[2]), "session": int(rest[3]),
-            "tty_nr": int(rest[4]), "tpgid": int(rest[5])}
 
 
 def signal_set(hexmask, below=32):
@@ -327,14 +189,6 @@ def is_locked(path):
         os.close(fd)
 
 
-def alive(pid):
-    """True for a process that exists and is not a zombie."""
-    try:
-        return proc_stat(pid)["state"] not in ("Z", "X")
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-
-
 def wait_exit(pid, timeout=WAIT):
     """Waits until @pid is gone; returns its exit code (as subprocess does:
     -N for signal N) if we could reap it (the daemon is our child by
@@ -352,34 +206,6 @@ def wait_exit(pid, timeout=WAIT):
         if time.monotonic() > deadline:
             raise AssertionError(f"process {pid} did not exit within {timeout} s")
         time.sleep(0.02)
-
-
-def processes_naming(marker):
-    """PIDs of the live processes whose command line contains @marker."""
-    out = []
-    me = os.getpid()
-    for d in glob.glob("/proc/[0-9]*"):
-        pid = int(d[6:])
-        if pid == me:
-            continue
-        try:
-            with open(f"{d}/cmdline", "rb") as f:
-                if marker.encode() in f.read() and alive(pid):
-                    out.append(pid)
-        except OSError:
-            pass
-    return out
-
-
-def wait_until(predicate, timeout, what, interval=0.02):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = predicate()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
 
 
 # --------------------------------------------------------------------------
@@ -495,7 +321,10 @@ class DaemonTestCase(unittest.TestCase):
         for var, path in (("FILESERVERD", FILESERVERD), ("FILESERVERCTL", FILESERVERCTL)):
             if not path or not os.access(path, os.X_OK):
                 self.fail(f"{var} must name the built binary (got {path!r})")
-        mqueue_dir()
+        try:
+            mqueue_dir()
+        except RuntimeError as e:
+            raise unittest.SkipTest(str(e))
         self.tmp = tempfile.mkdtemp(prefix="fstest-dmn-")
         os.chmod(self.tmp, 0o755)  # --user tests: the daemon must reach the root
         self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
@@ -653,7 +482,7 @@ class DaemonTestCase(unittest.TestCase):
             except ChildProcessError:
                 pass
             for q in client_queues(pid):
-                os.unlink(q)
+                mq_unlink(q)
         # The daemon and anything else started on our files.
         for sig in (signal.SIGTERM, signal.SIGKILL):
             pids = self.our_processes()

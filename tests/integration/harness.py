@@ -10,10 +10,7 @@ The binaries come from the environment: FILESERVERD and FILESERVERCTL
 (tests/meson.build sets them).
 """
 
-import ctypes
-import errno
 import fcntl
-import glob
 import hashlib
 import json
 import os
@@ -30,11 +27,21 @@ import time
 import unittest
 
 sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from fstest import proc, wire  # noqa: E402
+from fstest.mqueue import (MqAttr, client_queues, mq_attributes, mq_notify_none, mq_open,  # noqa: E402,F401
+                           mq_receive, mq_send_to, mq_unlink, mqueue_dir, queue_exists, queue_info,
+                           queue_path, unique_queue_name)
+from fstest.proc import python_for_uid, wait_until  # noqa: E402,F401
+from fstest.wire import (DATA, END, ENTRIES, ERROR, META, OP_GET, OP_LIST, OP_PING, OP_STAT,  # noqa: E402,F401
+                         OP_STATUS, PONG, REPLY_MAGIC, REQUEST_MAGIC, STATUS, TO_END, Reply,
+                         encode_request)
 
 FILESERVERD = os.environ.get("FILESERVERD", "")
 FILESERVERCTL = os.environ.get("FILESERVERCTL", "")
 
-REPLY_HEADER_SIZE = 48
+REPLY_HEADER_SIZE = wire.REPLY_HEADER_SIZE
 MiB = 1024 * 1024
 
 # Upper bounds only: nothing asserts how fast anything is.
@@ -67,139 +74,13 @@ def check_binaries():
 
 
 # --------------------------------------------------------------------------
-# POSIX message queues
-
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-class MqAttr(ctypes.Structure):
-    _fields_ = [("mq_flags", ctypes.c_long), ("mq_maxmsg", ctypes.c_long),
-                ("mq_msgsize", ctypes.c_long), ("mq_curmsgs", ctypes.c_long),
-                ("pad", ctypes.c_long * 4)]
-
-
-def _mq_func(name):
-    """A fresh function object (its own argtypes) for libc's @name."""
-    try:
-        return _libc[name]
-    except AttributeError:  # glibc < 2.34 keeps the mq_* calls in librt
-        return ctypes.CDLL("librt.so.1", use_errno=True)[name]
-
-
-_mq_open = _mq_func("mq_open")
-_mq_open.argtypes = [ctypes.c_char_p, ctypes.c_int]
-_mq_open.restype = ctypes.c_int
-_mq_open_attr = _mq_func("mq_open")  # the variadic form: name, oflag, mode, attr
-_mq_open_attr.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.POINTER(MqAttr)]
-_mq_open_attr.restype = ctypes.c_int
-_mq_getattr = _mq_func("mq_getattr")
-_mq_getattr.argtypes = [ctypes.c_int, ctypes.POINTER(MqAttr)]
-_mq_getattr.restype = ctypes.c_int
-
-
-def mq_attributes(name):
-    """(max messages, message size) of the existing queue @name."""
-    fd = _mq_open(name.encode(), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    if fd < 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err), name)
-    try:
-        attr = MqAttr()
-        if _mq_getattr(fd, ctypes.byref(attr)) < 0:
-            err = ctypes.get_errno()
-            raise OSError(err, os.strerror(err), name)
-        return attr.mq_maxmsg, attr.mq_msgsize
-    finally:
-        os.close(fd)
-
-
-_mq_unlink = _mq_func("mq_unlink")
-_mq_unlink.argtypes = [ctypes.c_char_p]
-_mq_unlink.restype = ctypes.c_int
-
-
-def mq_unlink(name):
-    """Unlinks queue @name ("/x"); True if it existed."""
-    if _mq_unlink(name.encode()) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err != errno.ENOENT:
-        raise OSError(err, os.strerror(err), name)
-    return False
-
-
-def _is_mqueue_mount(path):
-    try:
-        with open("/proc/self/mountinfo") as f:
-            for line in f:
-                fields = line.split()
-                sep = fields.index("-")
-                if fields[4] == path and fields[sep + 1] == "mqueue":
-                    return True
-    except OSError:
-        pass
-    return False
-
-
-_mqueue_dir = None
-
-
-def mqueue_dir():
-    """A directory where the mqueue filesystem of our IPC namespace is mounted."""
-    global _mqueue_dir
-    if _mqueue_dir:
-        return _mqueue_dir
-    if _is_mqueue_mount("/dev/mqueue"):
-        _mqueue_dir = "/dev/mqueue"
-        return _mqueue_dir
-    os.makedirs("/dev/mqueue", exist_ok=True)
-    r = subprocess.run(["mount", "-t", "mqueue", "mqueue", "/dev/mqueue"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30)
-    if r.returncode == 0 and _is_mqueue_mount("/dev/mqueue"):
-        _mqueue_dir = "/dev/mqueue"
-        return _mqueue_dir
-    # A private mount point works as well for looking at queues.
-    d = tempfile.mkdtemp(prefix="fstest-mqueue-")
-    r = subprocess.run(["mount", "-t", "mqueue", "mqueue", d],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30)
-    if r.returncode != 0:
-        os.rmdir(d)
-        raise RuntimeError("cannot mount the mqueue filesystem: " + r.stderr.decode(errors="replace"))
-    import atexit
-
-    def _umount():
-        subprocess.run(["umount", d], timeout=30)
-        os.rmdir(d)
-    atexit.register(_umount)
-    _mqueue_dir = d
-    return d
-
-
-def queue_path(name):
-    return os.path.join(mqueue_dir(), name.lstrip("/"))
-
-
-def queue_exists(name):
-    return os.path.exists(queue_path(name))
+# POSIX message queues: tests/fstest/mqueue.py
 
 
 def queue_qsize(name):
     """Bytes of messages waiting in queue @name, or None if it does not exist."""
-    try:
-        with open(queue_path(name)) as f:
-            text = f.read()
-    except FileNotFoundError:
-        return None
-    for field in text.split():
-        if field.startswith("QSIZE:"):
-            return int(field[6:])
-    raise AssertionError(f"unexpected mqueue file content: {text!r}")
-
-
-def client_queues(pid):
-    """Names of the reply queues ('/fileserverctl-PID-...') of client @pid still present."""
-    return sorted("/" + os.path.basename(p)
-                  for p in glob.glob(os.path.join(mqueue_dir(), f"fileserverctl-{pid}-*")))
+    info = queue_info(name)
+    return None if info is None else info["QSIZE"]
 
 
 # Run as the test's uid: fills its mqueue budget with queues (unlinked at
@@ -258,32 +139,7 @@ sys.stdin.read()
 def pick_private_uid():
     """A random uid nobody uses, if this process may run the binaries as it
     (it needs CAP_SETUID, and the build tree must be readable by others)."""
-    uid = 1_000_000_000 + secrets.randbelow(3_000_000_000)
-    try:
-        for binary in (FILESERVERD, FILESERVERCTL):
-            subprocess.run([binary, "--version"], user=uid, group=uid, extra_groups=[],
-                           check=True, timeout=30, stdout=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return uid
-
-
-def python_for_uid(uid):
-    """A Python interpreter that @uid may run (a pyenv under /root is not)."""
-    for candidate in (sys.executable, "/usr/bin/python3", shutil.which("python3")):
-        if not candidate:
-            continue
-        try:
-            subprocess.run([candidate, "-c", "pass"], user=uid, group=uid, extra_groups=[],
-                           check=True, timeout=30)
-            return candidate
-        except (OSError, subprocess.SubprocessError):
-            continue
-    return None
-
-
-def unique_queue_name(tag="q"):
-    return f"/fstest-{os.getpid()}-{tag}-{secrets.token_hex(4)}"
+    return proc.pick_private_uid((FILESERVERD, FILESERVERCTL))
 
 
 def reply_chunk_sizes():
@@ -347,18 +203,6 @@ def read_exactly(fd, n, timeout):
         chunks.append(b)
         n -= len(b)
     return b"".join(chunks)
-
-
-def wait_until(predicate, timeout, what, interval=0.01):
-    """Polls @predicate until it is true; fails the test after @timeout s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = predicate()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
 
 
 def temp_files_in(directory, target_name):
@@ -787,80 +631,11 @@ def main():
 
 
 # --------------------------------------------------------------------------
-# The wire protocol, for tests that must send what fileserverctl never does
-# (docs/protocol.md). Host byte order, no padding.
+# The wire protocol, for tests that must send what fileserverctl never does:
+# tests/fstest/wire.py (docs/protocol.md). Host byte order, no padding.
 
-REQUEST_MAGIC = 0x51525346
-REPLY_MAGIC = 0x50525346
-OP_GET, OP_STAT, OP_LIST, OP_PING = 1, 2, 3, 4
-META, DATA, END, ERROR, ENTRIES, PONG = 1, 2, 3, 4, 5, 6
-_REQUEST = struct.Struct("=IHHQ16sQQHHI8s")
-_REPLY = struct.Struct("=IHHQ16sQII")
-_META = struct.Struct("=QQQIIIIqII")
-TO_END = 2 ** 64 - 1
-
-_mq_send = _mq_func("mq_send")
-_mq_send.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint]
-_mq_send.restype = ctypes.c_int
-_mq_receive = _mq_func("mq_receive")
-_mq_receive.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p]
-_mq_receive.restype = ctypes.c_ssize_t
-_mq_notify = _mq_func("mq_notify")
-_mq_notify.argtypes = [ctypes.c_int, ctypes.c_void_p]
-_mq_notify.restype = ctypes.c_int
-
-
-def encode_request(op, reply_queue, path=b"", req_id=1, nonce=b"N" * 16, offset=0, length=TO_END,
-                   flags=0, magic=REQUEST_MAGIC, version=1):
-    q = reply_queue.encode() if isinstance(reply_queue, str) else reply_queue
-    p = path.encode() if isinstance(path, str) else path
-    return _REQUEST.pack(magic, version, op, req_id, nonce, offset, length, len(q), len(p), flags,
-                         b"\0" * 8) + q + p
-
-
-def _check_errno(r, what):
-    if r < 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err), what)
-    return r
-
-
-def mq_send_to(name, data, timeout=30):
-    """Sends one message to queue @name, waiting up to @timeout s for room."""
-    fd = _check_errno(_mq_open(name.encode(), os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC), name)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if _mq_send(fd, data, len(data), 0) == 0:
-                return
-            err = ctypes.get_errno()
-            if err != errno.EAGAIN or time.monotonic() > deadline:
-                raise OSError(err, os.strerror(err), "mq_send " + name)
-            select.select([], [fd], [], max(0.0, deadline - time.monotonic()))
-    finally:
-        os.close(fd)
-
-
-class Reply:
-    def __init__(self, msg):
-        (self.magic, self.version, self.type, self.request_id, self.nonce, self.seq,
-         self.payload_size, self.reserved) = _REPLY.unpack_from(msg)
-        self.payload = msg[_REPLY.size:]
-
-    def meta(self):
-        f = _META.unpack(self.payload)
-        return dict(zip(("size", "offset", "length", "mode", "uid", "gid", "reserved",
-                         "mtime_sec", "mtime_nsec", "chunk_size"), f))
-
-    def error(self):
-        code, n = struct.unpack_from("=II", self.payload)
-        return code, self.payload[8:8 + n].decode(errors="replace")
-
-    def end_total(self):
-        return struct.unpack("=Q", self.payload)[0]
-
-    def __repr__(self):
-        return f"<reply type {self.type} seq {self.seq} payload {len(self.payload)} bytes>"
+_REPLY = struct.Struct("=" + wire._REPLY)
+_META = struct.Struct("=" + wire._META)
 
 
 class RawReplyQueue:
@@ -869,11 +644,8 @@ class RawReplyQueue:
 
     def __init__(self, mode=0o600, max_messages=4, message_size=8192):
         self.name = unique_queue_name("raw")
-        attr = MqAttr(0, max_messages, message_size, 0)
-        fd = _mq_open_attr(self.name.encode(),
-                           os.O_RDONLY | os.O_NONBLOCK | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
-                           mode, ctypes.byref(attr))
-        self.fd = _check_errno(fd, "mq_open " + self.name)
+        self.fd = mq_open(self.name, os.O_RDONLY | os.O_NONBLOCK | os.O_CREAT | os.O_EXCL, mode,
+                          max_messages, message_size)
         os.fchmod(self.fd, mode)
         self.message_size = message_size
 
@@ -882,9 +654,7 @@ class RawReplyQueue:
         r, _, _ = select.select([self.fd], [], [], timeout)
         if not r:
             return None
-        buf = ctypes.create_string_buffer(self.message_size)
-        n = _check_errno(_mq_receive(self.fd, buf, self.message_size, None), "mq_receive")
-        return buf.raw[:n]
+        return mq_receive(self.fd, self.message_size)
 
     def receive_reply(self, timeout=30):
         msg = self.receive(timeout)
@@ -911,12 +681,10 @@ class RawReplyQueue:
 def steal_notification(queue_name, stop_event, counter):
     """Keeps trying to take the mq_notify registration of @queue_name (as any
     process that may write to it can), until @stop_event is set."""
-    fd = _check_errno(_mq_open(queue_name.encode(), os.O_WRONLY | os.O_CLOEXEC), queue_name)
-    sev = (ctypes.c_byte * 64)()
-    struct.pack_into("=8sii", sev, 0, b"\0" * 8, 0, 1)  # sigev_notify = SIGEV_NONE
+    fd = mq_open(queue_name, os.O_WRONLY)
     try:
         while not stop_event.is_set():
-            if _mq_notify(fd, ctypes.byref(sev)) == 0:
+            if mq_notify_none(fd):
                 counter[0] += 1
     finally:
         os.close(fd)

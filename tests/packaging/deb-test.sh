@@ -12,7 +12,7 @@
 # The container (systemd-nspawn --volatile=yes) sees the host's /usr through
 # an overlay whose upper layer is a temporary directory, a copy of the host's
 # dpkg database, and a fresh /etc and /var: nothing is installed on the host.
-# The host's /usr/local (where the systemd suite installs a build) is hidden.
+# The host's /usr/local is hidden (a tmpfs).
 #
 # Usage: deb-test.sh SRCDIR
 # Environment: FILESERVER_DEBS=DIR tests the packages in DIR instead of
@@ -22,21 +22,14 @@
 # without them. Prints one PASS/FAIL line per check; exits 1 if any failed.
 
 set -u
-export LC_ALL=C
-
-say() { printf '%s\n' "$*"; }
-skip() { say "SKIP: $*"; exit 77; }
-die() { say "ERROR: $*"; exit 99; }
+# shellcheck source=../lib/container.sh
+. "$(dirname "$0")/../lib/container.sh"
 
 srcdir=${1:-}
 [ -n "$srcdir" ] && [ -f "$srcdir/packaging/debian/control" ] || die "usage: $0 SRCDIR (the top of the fileserver tree)"
 srcdir=$(cd "$srcdir" && pwd)
 
-[ "$EUID" = 0 ] || skip "must run as root (boots a systemd-nspawn container and installs packages into it)"
-for tool in systemd-nspawn nsenter dpkg-deb script; do
-	command -v "$tool" >/dev/null || skip "$tool not found (packaging/install-deps.sh installs what this test needs)"
-done
-[ -x /usr/lib/systemd/systemd ] || skip "systemd is not installed: nothing to boot in the container"
+container_requirements dpkg-deb script
 if [ -z "${FILESERVER_DEBS:-}" ]; then
 	for tool in dpkg-buildpackage dpkg-checkbuilddeps dh lintian; do
 		command -v "$tool" >/dev/null || skip "$tool not found (packaging/install-deps.sh installs what this test needs)"
@@ -47,50 +40,7 @@ else
 	command -v lintian >/dev/null || skip "lintian not found"
 fi
 
-failures=0
-checks=0
-pass() { checks=$((checks + 1)); say "PASS: $1"; }
-fail() {
-	checks=$((checks + 1)); failures=$((failures + 1))
-	say "FAIL: $1"; shift
-	local l; for l in "$@"; do say "$l" | sed 's/^/      /'; done
-}
-
-tmp=$(mktemp -d /tmp/fileserver-deb-test.XXXXXX) || die "mktemp failed"
-machine=fstest-deb-$$
-nspawn_pid=
-leader=
-
-cleanup() {
-	local rc=$?
-	if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
-		# SIGRTMIN+4 asks systemd to power off, even before it accepts connections.
-		if [ -n "$leader" ]; then
-			timeout 10 nsenter -t "$leader" -a systemctl poweroff >/dev/null 2>&1 ||
-				kill -s SIGRTMIN+4 "$leader" 2>/dev/null
-		fi
-		if ! timeout 30 tail --pid="$nspawn_pid" -f /dev/null; then
-			say "container $machine did not power off: killing systemd-nspawn ($nspawn_pid)"
-			kill -TERM "$nspawn_pid" 2>/dev/null
-			timeout 10 tail --pid="$nspawn_pid" -f /dev/null || kill -KILL "$nspawn_pid" 2>/dev/null
-		fi
-		wait "$nspawn_pid" 2>/dev/null
-	fi
-	if [ "${KEEP_TMP:-0}" = 1 ]; then say "kept $tmp"; else rm -rf "$tmp"; fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-now_ms() { date +%s%3N; }
-# wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds.
-wait_for() {
-	local deadline=$(($(now_ms) + $1 * 1000)); shift
-	until "$@"; do
-		[ "$(now_ms)" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
+container_init deb
 
 # ---------------------------------------------------------------------------
 # Build
@@ -168,8 +118,6 @@ else
 fi
 
 # ---------------------------------------------------------------------------
-say "== booting systemd in container $machine"
-
 cp -a /var/lib/dpkg "$tmp/dpkg" || die "cannot copy /var/lib/dpkg"
 : >"$tmp/dpkg/statoverride" # its users and groups do not exist in the fresh /etc
 rm -f "$tmp/dpkg/lock" "$tmp/dpkg/lock-frontend"
@@ -181,33 +129,11 @@ head -c $((8 * 1024 * 1024)) /dev/urandom >"$tmp/data/big.bin"
 printf 'hello from the alternative root\n' >"$tmp/data/alt.txt"
 chmod -R a+rX "$tmp/data" "$tmp/pkgs"
 
-boot_start=$(now_ms)
-systemd-nspawn -D / --volatile=yes --register=no --keep-unit -M "$machine" \
-	--overlay=/usr:"$tmp/usr-upper":/usr --tmpfs=/usr/local:mode=0755 \
-	--bind="$tmp/dpkg":/var/lib/dpkg --bind-ro="$tmp/pkgs":/mnt/pkgs --bind-ro="$tmp/data":/mnt/data \
-	-b -- systemd.firstboot=off </dev/null >"$tmp/nspawn.log" 2>&1 &
-nspawn_pid=$!
-find_leader() {
-	leader=$(pgrep -P "$nspawn_pid" -x systemd | head -n1)
-	[ -n "$leader" ]
-}
-wait_for 20 find_leader || { cat "$tmp/nspawn.log"; die "the container's systemd did not appear"; }
-
-# Runs a command inside the container, with a clean environment and without
-# /usr/local in PATH.
+# Without /usr/local in PATH; TERM for script(1) and the progress bar.
 CT_PATH=/usr/sbin:/usr/bin:/sbin:/bin
-ct() { timeout "${CT_TIMEOUT:-30}" nsenter -t "$leader" -a env -i PATH="$CT_PATH" HOME=/root TERM=xterm "$@"; }
-ctl() { ct systemctl --no-pager "$@"; }
-prop() { ctl show -P "$2" "$1" 2>/dev/null; } # prop UNIT PROPERTY
-state() { ctl show -p ActiveState -p SubState -p MainPID -p Result -p StatusText "$1" 2>&1 | tr '\n' ' '; }
-
-booted() {
-	sys_state=$(CT_TIMEOUT=60 ct systemctl is-system-running --wait 2>&1 | tail -n 1)
-	case $sys_state in running | degraded | maintenance | stopping | offline) true ;; *) false ;; esac
-}
-wait_for 60 booted
-say "container booted in $(($(now_ms) - boot_start)) ms: $sys_state (leader $leader)"
-case $sys_state in running | degraded) ;; *) cat "$tmp/nspawn.log"; die "container boot failed: $sys_state" ;; esac
+CT_TERM=xterm
+container_boot --overlay=/usr:"$tmp/usr-upper":/usr --tmpfs=/usr/local:mode=0755 \
+	--bind="$tmp/dpkg":/var/lib/dpkg --bind-ro="$tmp/pkgs":/mnt/pkgs --bind-ro="$tmp/data":/mnt/data
 ct test -e /usr/local/sbin/fileserverd && die "the host's /usr/local is visible in the container"
 ct getent passwd fileserver >/dev/null && die "the user fileserver exists before the package is installed"
 # Container images often carry a policy-rc.d that forbids maintainer scripts
@@ -397,5 +323,4 @@ else
 fi
 
 # ---------------------------------------------------------------------------
-say "== $((checks - failures))/$checks checks passed"
-[ $failures = 0 ]
+finish

@@ -2,28 +2,23 @@
 # SPDX-License-Identifier: MIT
 #
 # End-to-end test of the systemd integration (units/): installs the build
-# into the host's /usr/local, boots a real systemd in a container
+# into a temporary DESTDIR, boots a real systemd in a container
 # (systemd-nspawn --volatile=yes: the host's /usr read-only, a fresh tmpfs for
-# the rest) and drives fileserver.service, fileserver.socket and
-# fileserver@.service there with real clients run inside the container.
+# the rest) with that installation bound onto its /usr/local, and drives
+# fileserver.service, fileserver.socket and fileserver@.service there with
+# real clients run inside the container. Nothing is installed on the host.
 #
 # Usage: systemd-test.sh [BUILDDIR]   (or $FILESERVER_BUILD_DIR)
-# The build dir must be configured with --prefix=/usr/local. Needs root and
-# systemd-nspawn (package systemd-container); otherwise exits 77 (skipped).
-# Prints one PASS/FAIL line per check; exits 1 if any check failed.
+# The build dir must be configured with --prefix=/usr/local (the default).
+# Needs root and systemd-nspawn (package systemd-container); otherwise exits
+# 77 (skipped). Prints one PASS/FAIL line per check; exits 1 if any failed.
 
 set -u
-export LC_ALL=C
-
-say() { printf '%s\n' "$*"; }
-skip() { say "SKIP: $*"; exit 77; }
-die() { say "ERROR: $*"; exit 99; }
+# shellcheck source=../lib/container.sh
+. "$(dirname "$0")/../lib/container.sh"
 
 builddir=${1:-${FILESERVER_BUILD_DIR:-}}
-[ "$EUID" = 0 ] || skip "must run as root (installs into /usr/local and boots a systemd-nspawn container)"
-command -v systemd-nspawn >/dev/null || skip "systemd-nspawn not found (apt-get install systemd-container)"
-command -v nsenter >/dev/null || skip "nsenter not found (util-linux)"
-[ -x /usr/lib/systemd/systemd ] || skip "systemd is not installed: nothing to boot in the container"
+container_requirements
 [ -n "$builddir" ] || die "no build directory given (argument or \$FILESERVER_BUILD_DIR)"
 [ -f "$builddir/build.ninja" ] || die "$builddir is not a meson build directory"
 MESON=${MESON:-meson}
@@ -33,80 +28,27 @@ prefix=$("$MESON" introspect --buildoptions "$builddir" |
 	/usr/bin/python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))') ||
 	die "cannot read the build's prefix"
 [ "$prefix" = /usr/local ] ||
-	skip "the build dir's prefix is $prefix; this test installs into the host and needs --prefix=/usr/local"
+	skip "the build dir's prefix is $prefix; this test binds the installation onto the container's /usr/local and needs --prefix=/usr/local"
 
-# ---------------------------------------------------------------------------
-# Bookkeeping
-
-failures=0
-checks=0
-pass() { checks=$((checks + 1)); say "PASS: $1"; }
-fail() {
-	checks=$((checks + 1)); failures=$((failures + 1))
-	say "FAIL: $1"; shift
-	local l; for l in "$@"; do say "$l" | sed 's/^/      /'; done
-}
-
-tmp=$(mktemp -d /tmp/fileserver-systemd-test.XXXXXX) || die "mktemp failed"
-machine=fstest-$$
-nspawn_pid=
-leader=
-created_confdir=
-confdir=$prefix/etc/fileserver  # where the daemon looks (sysconfdir/fileserver)
-
-cleanup() {
-	local rc=$?
-	if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
-		# SIGRTMIN+4 asks systemd to power off, even before it accepts connections.
-		if [ -n "$leader" ]; then
-			timeout 10 nsenter -t "$leader" -a systemctl poweroff >/dev/null 2>&1 ||
-				kill -s SIGRTMIN+4 "$leader" 2>/dev/null
-		fi
-		if ! timeout 30 tail --pid="$nspawn_pid" -f /dev/null; then
-			say "container $machine did not power off: killing systemd-nspawn ($nspawn_pid)"
-			kill -TERM "$nspawn_pid" 2>/dev/null
-			timeout 10 tail --pid="$nspawn_pid" -f /dev/null || kill -KILL "$nspawn_pid" 2>/dev/null
-		fi
-		wait "$nspawn_pid" 2>/dev/null
-	fi
-	[ -n "$created_confdir" ] && rmdir "$confdir" 2>/dev/null
-	if [ "${KEEP_TMP:-0}" = 1 ]; then say "kept $tmp"; else rm -rf "$tmp"; fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-# Runs a command inside the container, with a clean environment.
-CT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-ct() { timeout "${CT_TIMEOUT:-30}" nsenter -t "$leader" -a env -i PATH="$CT_PATH" HOME=/root "$@"; }
-ctl() { ct systemctl --no-pager "$@"; }
-prop() { ctl show -P "$2" "$1" 2>/dev/null; }  # prop UNIT PROPERTY
-state() { ctl show -p ActiveState -p SubState -p MainPID -p NRestarts -p StatusText "$1" 2>&1 | tr '\n' ' '; }
-now_ms() { date +%s%3N; }
-
-# wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds.
-wait_for() {
-	local deadline=$(($(now_ms) + $1 * 1000)); shift
-	until "$@"; do
-		[ "$(now_ms)" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
+container_init systemd
+confdir=$prefix/etc/fileserver # where the daemon looks (sysconfdir/fileserver)
 
 # ---------------------------------------------------------------------------
 # Install and prepare
 
-say "== installing $builddir into $prefix"
-"$MESON" install -C "$builddir" --no-rebuild --quiet >"$tmp/install.log" 2>&1 ||
+umask 022
+inst=$tmp/inst
+say "== installing $builddir into $inst (DESTDIR)"
+DESTDIR=$inst "$MESON" install -C "$builddir" --no-rebuild --quiet >"$tmp/install.log" 2>&1 ||
 	{ cat "$tmp/install.log"; die "meson install failed"; }
 unitdir=$prefix/lib/systemd/system
 for f in "$prefix/sbin/fileserverd" "$prefix/bin/fileserverctl" "$unitdir/fileserver.service" \
-	"$unitdir/fileserver.socket" "$unitdir/fileserver@.service" "$prefix/lib/sysusers.d/fileserver.conf"; do
-	[ -e "$f" ] || die "meson install did not install $f"
+	"$unitdir/fileserver.socket" "$unitdir/fileserver@.service" "$prefix/lib/sysusers.d/fileserver.conf" \
+	"$confdir/fileserver.json"; do
+	[ -e "$inst$f" ] || die "meson install did not install $f"
 done
 
 # Served trees, bound read-only to /srv in the container.
-umask 022
 srv=$tmp/srv
 mkdir -p "$srv/fileserver" "$srv/alt" "$srv/a" "$srv/b"
 printf 'hello from the default root\n' >"$srv/fileserver/hello.txt"
@@ -118,7 +60,8 @@ printf 'instance b\n' >"$srv/b/id.txt"
 chmod -R a+rX "$srv"; chmod 0755 "$tmp"
 
 # Configuration files, bound (read-write for us, read-only for the service
-# through ProtectSystem=strict) to sysconfdir/fileserver in the container.
+# through ProtectSystem=strict) to sysconfdir/fileserver in the container,
+# over the installed one.
 conf=$tmp/conf
 mkdir -p "$conf"
 write_conf() { printf '%s\n' "$2" >"$conf/$1.tmp" && mv "$conf/$1.tmp" "$conf/$1"; }
@@ -133,32 +76,11 @@ chmod -R a+rX "$conf"
 # The checks start from stopped units instead.
 printf 'disable fileserver.service\ndisable fileserver.socket\ndisable fileserver@.service\n' >"$tmp/fileserver-test.preset"
 
-# The bind needs a mount point, and the container's /usr is read-only.
-if [ ! -d "$confdir" ]; then mkdir -p "$confdir" && created_confdir=1; fi
-
 # ---------------------------------------------------------------------------
 # Boot
 
-say "== booting systemd in container $machine"
-boot_start=$(now_ms)
-systemd-nspawn -D / --volatile=yes --register=no --keep-unit -M "$machine" \
-	--bind="$conf:$confdir" --bind-ro="$srv:/srv" \
-	--bind-ro="$tmp/fileserver-test.preset:/etc/systemd/system-preset/00-fileserver-test.preset" \
-	-b -- systemd.firstboot=off </dev/null >"$tmp/nspawn.log" 2>&1 &
-nspawn_pid=$!
-find_leader() {
-	leader=$(pgrep -P "$nspawn_pid" -x systemd | head -n1)
-	[ -n "$leader" ]
-}
-wait_for 20 find_leader || { cat "$tmp/nspawn.log"; die "the container's systemd did not appear"; }
-# PID 1 needs a moment before it accepts connections (/run/systemd/private).
-booted() {
-	sys_state=$(CT_TIMEOUT=60 ct systemctl is-system-running --wait 2>&1 | tail -n 1)
-	case $sys_state in running | degraded | maintenance | stopping | offline) true ;; *) false ;; esac
-}
-wait_for 60 booted
-say "container booted in $(($(now_ms) - boot_start)) ms: $sys_state (leader $leader)"
-case $sys_state in running | degraded) ;; *) die "container boot failed: $sys_state" ;; esac
+container_boot --bind-ro="$inst$prefix:$prefix" --bind="$conf:$confdir" --bind-ro="$srv:/srv" \
+	--bind-ro="$tmp/fileserver-test.preset:/etc/systemd/system-preset/00-fileserver-test.preset"
 
 # The service user, as a package's postinst would create it.
 ct systemd-sysusers "$prefix/lib/sysusers.d/fileserver.conf" || die "systemd-sysusers failed"
@@ -396,5 +318,4 @@ fi
 ctl stop fileserver@a.service fileserver@b.service
 
 # ---------------------------------------------------------------------------
-say "== $((checks - failures))/$checks checks passed"
-[ $failures = 0 ]
+finish
