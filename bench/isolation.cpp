@@ -62,9 +62,13 @@ uid_t pick_private_uid(const std::string &daemon)
 
 void chown_tree(const std::string &top, uid_t uid)
 {
+	auto give = [&](const std::string &path) {
+		if (lchown(path.c_str(), uid, uid) < 0)
+			die(sys_error("chown " + path));
+	};
 	for (auto &e : std::filesystem::recursive_directory_iterator(top))
-		lchown(e.path().c_str(), uid, uid);
-	lchown(top.c_str(), uid, uid);
+		give(e.path());
+	give(top);
 }
 
 void become(uid_t uid)

@@ -2,8 +2,8 @@
 #include "mqueue.h"
 
 #include <fcntl.h>
-#include <unistd.h>
 #include <limits.h>
+#include <unistd.h>
 
 #include <cerrno>
 
