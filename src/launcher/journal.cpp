@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/request-log.h"
+#include "util/text.h"
 
 namespace fileserver {
 
@@ -20,7 +21,7 @@ namespace {
 
 void journal_request(int priority, const std::string &message, const RequestRecord &rec)
 {
-	std::string path = printable(rec.path);
+	std::string path = escape_for_terminal(rec.path);
 	long uid = rec.client_uid == static_cast<uid_t>(-1) ? -1L : static_cast<long>(rec.client_uid);
 	sd_journal_send(
 	        "MESSAGE=%s", message.c_str(), "PRIORITY=%d", priority, "SYSLOG_IDENTIFIER=fileserverd",
