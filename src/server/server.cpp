@@ -184,20 +184,20 @@ std::string Server::status_json() const
 	auto ctx = context();
 	std::lock_guard guard(status_lock_);
 	nlohmann::json j = {
-		{"version", FILESERVER_VERSION},
-		{"pid", getpid()},
-		{"uptime_sec", (monotonic_usec() - started_usec_) / 1000000},
-		{"root", ctx->config.root},
-		{"queue", ctx->config.queue},
-		{"workers", pool_->size()},
-		{"busy", pool_->busy()},
-		{"waiting", pool_->waiting()},
-		{"served", stats_.served.load()},
-		{"failed", stats_.failed.load()},
-		{"bytes", stats_.bytes.load()},
-		{"dropped", stats_.dropped.load()},
-		{"notify_registered", loop_->registered()},
-		{"last_reload", last_reload_},
+	        {"version", FILESERVER_VERSION},
+	        {"pid", getpid()},
+	        {"uptime_sec", (monotonic_usec() - started_usec_) / 1000000},
+	        {"root", ctx->config.root},
+	        {"queue", ctx->config.queue},
+	        {"workers", pool_->size()},
+	        {"busy", pool_->busy()},
+	        {"waiting", pool_->waiting()},
+	        {"served", stats_.served.load()},
+	        {"failed", stats_.failed.load()},
+	        {"bytes", stats_.bytes.load()},
+	        {"dropped", stats_.dropped.load()},
+	        {"notify_registered", loop_->registered()},
+	        {"last_reload", last_reload_},
 	};
 	return j.dump();
 }
@@ -220,12 +220,7 @@ bool Server::reload()
 	if (!ignored.empty())
 		spdlog::warn("Reload: changes to {} take effect only after a restart", ignored);
 	// Settings a reload cannot apply keep their running values.
-	Config applied = fresh->config;
-	applied.queue = old->config.queue;
-	applied.workers = old->config.workers;
-	applied.backlog = old->config.backlog;
-	applied.queue_max_messages = old->config.queue_max_messages;
-	applied.queue_message_size = old->config.queue_message_size;
+	Config applied = keep_restart_only(fresh->config, old->config);
 	auto ctx = std::make_shared<ServingContext>();
 	ctx->config = applied;
 	ctx->root = std::move(const_cast<ServingContext &>(*fresh).root);
