@@ -184,20 +184,20 @@ std::string Server::status_json() const
 	auto ctx = context();
 	std::lock_guard guard(status_lock_);
 	nlohmann::json j = {
-	        {"version", FILESERVER_VERSION},
-	        {"pid", getpid()},
-	        {"uptime_sec", (monotonic_usec() - started_usec_) / 1000000},
-	        {"root", ctx->config.root},
-	        {"queue", ctx->config.queue},
-	        {"workers", pool_->size()},
-	        {"busy", pool_->busy()},
-	        {"waiting", pool_->waiting()},
-	        {"served", stats_.served.load()},
-	        {"failed", stats_.failed.load()},
-	        {"bytes", stats_.bytes.load()},
-	        {"dropped", stats_.dropped.load()},
-	        {"notify_registered", loop_->registered()},
-	        {"last_reload", last_reload_},
+		{"version", FILESERVER_VERSION},
+		{"pid", getpid()},
+		{"uptime_sec", (monotonic_usec() - started_usec_) / 1000000},
+		{"root", ctx->config.root},
+		{"queue", ctx->config.queue},
+		{"workers", pool_->size()},
+		{"busy", pool_->busy()},
+		{"waiting", pool_->waiting()},
+		{"served", stats_.served.load()},
+		{"failed", stats_.failed.load()},
+		{"bytes", stats_.bytes.load()},
+		{"dropped", stats_.dropped.load()},
+		{"notify_registered", loop_->registered()},
+		{"last_reload", last_reload_},
 	};
 	return j.dump();
 }
