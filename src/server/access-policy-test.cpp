@@ -52,7 +52,7 @@ TEST_CASE("allow and deny patterns")
 	CHECK(path_permitted(p, "public/x"));
 	CHECK(path_permitted(p, "README"));
 	CHECK_FALSE(path_permitted(p, "other"));
-	CHECK(path_permitted(p, ""));                   // the root stays listable
+	CHECK(path_permitted(p, "")); // the root stays listable
 	CHECK_FALSE(path_permitted(p, "public/a.key")); // deny wins over allow
 }
 
