@@ -78,6 +78,14 @@ struct Fixture {
 	WorkerPool pool{0, 0, [](Job &) {}}; // only its aborting() flag is used
 	ServerStats stats;
 	Transfer transfer{pool, stats, [] { return std::string(R"({"ok":true})"); }};
+
+	// Serves one request on this thread; returns the reply stream.
+	std::vector<Reply> serve(protocol::Op op, const std::string &path)
+	{
+		Job job = job_for(root, q, op, path);
+		transfer.serve(job);
+		return receive_stream(q);
+	}
 };
 
 } // namespace
@@ -87,9 +95,7 @@ TEST_SUITE_BEGIN("transfer");
 TEST_CASE_FIXTURE(Fixture, "GET of a small file: META, DATA, END, counted as served")
 {
 	root.write("small.txt", "hello, world");
-	Job job = job_for(root, q, protocol::Op::Get, "small.txt");
-	transfer.serve(job);
-	auto replies = receive_stream(q);
+	auto replies = serve(protocol::Op::Get, "small.txt");
 	REQUIRE(replies.size() == 3);
 	REQUIRE(replies[0].hdr.type == ReplyType::Meta);
 	protocol::Meta m;
@@ -153,9 +159,7 @@ TEST_CASE_FIXTURE(Fixture, "GET of a file truncated while it is sent ends with E
 
 TEST_CASE_FIXTURE(Fixture, "a missing file: ERROR ENOENT, counted as failed")
 {
-	Job job = job_for(root, q, protocol::Op::Get, "nope");
-	transfer.serve(job);
-	auto replies = receive_stream(q);
+	auto replies = serve(protocol::Op::Get, "nope");
 	REQUIRE(replies.size() == 1);
 	CHECK(error_of(replies[0]).code == ENOENT);
 	CHECK(stats.failed == 1);
@@ -165,9 +169,7 @@ TEST_CASE_FIXTURE(Fixture, "LIST sends the entries, then END with their count")
 {
 	root.write("a", "1");
 	root.write("b", "22");
-	Job job = job_for(root, q, protocol::Op::List, "");
-	transfer.serve(job);
-	auto replies = receive_stream(q);
+	auto replies = serve(protocol::Op::List, "");
 	REQUIRE(replies.size() == 3);
 	CHECK(replies[0].hdr.type == ReplyType::Meta);
 	std::vector<protocol::Entry> entries;
