@@ -23,6 +23,15 @@ namespace fileserver {
 
 namespace {
 
+void log_notify_failure(const char *what) noexcept
+{
+	try {
+		spdlog::error("Notification thread failed: {}", what);
+	} catch (...) {
+		// Nothing left to tell it with; the thread must still return to glibc.
+	}
+}
+
 RequestRecord record_for(const Job &job)
 {
 	RequestRecord rec;
@@ -105,9 +114,9 @@ void RequestLoop::on_notify(union sigval)
 	try {
 		notified();
 	} catch (const std::exception &e) {
-		spdlog::error("Notification thread failed: {}", e.what());
+		log_notify_failure(e.what());
 	} catch (...) {
-		spdlog::error("Notification thread failed");
+		log_notify_failure("unknown exception");
 	}
 }
 
