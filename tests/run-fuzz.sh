@@ -64,6 +64,7 @@ fuzzers=(
 	"request -max_len=4608"
 	"reply -max_len=4096"
 	"config -max_len=4096 -dict=$top/fuzz/config.dict"
+	"text -max_len=1024"
 )
 
 echo "=== fuzz: running ${#fuzzers[@]} fuzzers for ${seconds} s each"

@@ -14,7 +14,7 @@ enum class ErrorClass {
 	Refused,     // EPERM, EACCES, EISDIR, EINVAL, ENAMETOOLONG, ERANGE, EMSGSIZE
 	Busy,        // EBUSY, EAGAIN: try again later
 	Unavailable, // ESHUTDOWN: the server is going away
-	Failed,      // anything else: a server-side error
+	Failed,      // ESTALE (the file changed during a GET), EIO, anything else
 };
 
 constexpr ErrorClass classify_error(std::uint32_t code)
@@ -32,6 +32,7 @@ constexpr ErrorClass classify_error(std::uint32_t code)
 	case EBUSY:
 	case EAGAIN: return ErrorClass::Busy;
 	case ESHUTDOWN: return ErrorClass::Unavailable;
+	case ESTALE: // not a refusal: the same request may succeed once the file is still
 	default: return ErrorClass::Failed;
 	}
 }

@@ -7,24 +7,12 @@
 
 #include <spdlog/spdlog.h>
 
-namespace fileserver {
+#include "protocol/errors.h"
+#include "server/serving-context.h"
+#include "util/text.h"
+#include "util/time-util.h"
 
-std::string printable(std::string_view s)
-{
-	static const char hex[] = "0123456789abcdef";
-	std::string out;
-	out.reserve(s.size());
-	for (unsigned char c : s) {
-		if (c < 0x20 || c == 0x7f || c == '\\' || c == '"') {
-			out += "\\x";
-			out += hex[c >> 4];
-			out += hex[c & 15];
-		} else {
-			out += static_cast<char>(c);
-		}
-	}
-	return out;
-}
+namespace fileserver {
 
 std::string_view to_string(Outcome outcome)
 {
@@ -37,6 +25,18 @@ std::string_view to_string(Outcome outcome)
 	case Outcome::Failed: return "failed";
 	}
 	return "unknown";
+}
+
+Outcome outcome_for_error(int code)
+{
+	switch (protocol::classify_error(static_cast<std::uint32_t>(code))) {
+	case protocol::ErrorClass::NotFound: return Outcome::NotFound;
+	case protocol::ErrorClass::Refused: return Outcome::Refused;
+	case protocol::ErrorClass::Busy: return Outcome::Busy;
+	case protocol::ErrorClass::Unavailable: return Outcome::Aborted;
+	case protocol::ErrorClass::Failed: return Outcome::Failed;
+	}
+	return Outcome::Failed;
 }
 
 namespace {
@@ -55,15 +55,22 @@ void log_request(const RequestRecord &rec)
 	if (!spdlog::should_log(level))
 		return;
 	long uid = rec.client_uid == static_cast<uid_t>(-1) ? -1L : static_cast<long>(rec.client_uid);
-	std::string msg =
-	        fmt::format("{} \"{}\" uid={} outcome={} bytes={} duration={:.3f}ms{}{}",
-	                    protocol::to_string(rec.op), printable(rec.path), uid, to_string(rec.outcome),
-	                    rec.bytes, static_cast<double>(rec.duration_usec) / 1000.0,
-	                    rec.detail.empty() ? "" : ": ", printable(rec.detail));
+	std::string msg = fmt::format("{} \"{}\" uid={} outcome={} bytes={} duration={:.3f}ms{}{}",
+	                              protocol::to_string(rec.op), escape_for_terminal(rec.path), uid,
+	                              to_string(rec.outcome), rec.bytes,
+	                              static_cast<double>(rec.duration_usec) / 1000.0,
+	                              rec.detail.empty() ? "" : ": ", escape_for_terminal(rec.detail));
 	if (auto structured = g_structured.load())
 		structured(warn ? LOG_WARNING : LOG_INFO, msg, rec);
 	else
 		spdlog::log(level, "{}", msg);
+}
+
+void end_request(ServerStats &stats, RequestRecord &rec, std::uint64_t received_usec)
+{
+	(rec.outcome == Outcome::Ok ? stats.served : stats.failed).fetch_add(1, std::memory_order_relaxed);
+	rec.duration_usec = monotonic_usec() - received_usec;
+	log_request(rec);
 }
 
 } // namespace fileserver

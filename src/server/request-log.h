@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "protocol/wire.h"
+#include "util/error.h"
 
 namespace fileserver {
 
@@ -22,10 +23,6 @@ enum class Outcome {
 
 std::string_view to_string(Outcome outcome);
 
-// Escapes control characters, quotes and backslashes: client paths are
-// untrusted and must not forge log lines or terminal sequences.
-std::string printable(std::string_view s);
-
 // One finished request, as logged. The one place that formats it, so that
 // every sink (console, journal, syslog) gets the same fields.
 struct RequestRecord {
@@ -37,11 +34,28 @@ struct RequestRecord {
 	std::uint64_t duration_usec = 0;
 	Outcome outcome = Outcome::Ok;
 	int error = 0; // errno sent to the client, if any
-	std::string_view detail;
+	std::string detail;
+
+	// Records an ending other than ok.
+	void fail(Outcome how, const Error &err)
+	{
+		outcome = how;
+		error = err.code;
+		detail = err.why;
+	}
 };
 
+// The outcome that an ERROR reply with @code stands for (protocol/errors.h).
+Outcome outcome_for_error(int code);
+
 // Logs @rec through spdlog, or through the structured logger if one is set.
+// Paths and details are escaped (escape_for_terminal): they come from clients.
 void log_request(const RequestRecord &rec);
+
+struct ServerStats;
+// Where every request ends, on the dispatcher or a worker: counts it in
+// @stats and writes its one log record.
+void end_request(ServerStats &stats, RequestRecord &rec, std::uint64_t received_usec);
 
 // A sink that keeps the record's fields apart (the journal does); it gets
 // the level, the formatted message and the record.

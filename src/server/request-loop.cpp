@@ -13,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/reply-stream.h"
 #include "server/request-log.h"
 #include "util/errno-util.h"
 #include "util/mq-notify.h"
@@ -21,6 +22,25 @@
 namespace fileserver {
 
 namespace {
+
+void log_notify_failure(const char *what) noexcept
+{
+	try {
+		spdlog::error("Notification thread failed: {}", what);
+	} catch (...) {
+		// Nothing left to tell it with; the thread must still return to glibc.
+	}
+}
+
+RequestRecord record_for(const Job &job)
+{
+	RequestRecord rec;
+	rec.op = job.request.op;
+	rec.path = job.request.path;
+	rec.reply_queue = job.request.reply_queue;
+	rec.client_uid = job.reply.valid() ? job.reply_stat.st_uid : static_cast<uid_t>(-1);
+	return rec;
+}
 
 // glibc may start a notification thread after stop() returned; the
 // callback finds the loop through this pointer, under this lock, so that it
@@ -86,7 +106,21 @@ void RequestLoop::stop()
 		notify_cancel(queue_.get());
 }
 
+// A thread boundary: nothing may escape into glibc's notification thread.
+// Each request is already guarded in dispatch(); a stalled queue left by an
+// exception here is found by check() (no heartbeat while requests wait).
 void RequestLoop::on_notify(union sigval)
+{
+	try {
+		notified();
+	} catch (const std::exception &e) {
+		log_notify_failure(e.what());
+	} catch (...) {
+		log_notify_failure("unknown exception");
+	}
+}
+
+void RequestLoop::notified()
 {
 	std::shared_lock guard(g_loop_lock);
 	RequestLoop *self = g_loop;
@@ -113,6 +147,26 @@ void RequestLoop::on_notify(union sigval)
 		std::lock_guard arm_guard(self->arm_lock_);
 		notify_cancel(self->queue_.get());
 	}
+	linger(self);
+	if (!self->stopping_.load()) {
+		self->arm();
+		self->drain();
+	}
+}
+
+void RequestLoop::linger(RequestLoop *self)
+{
+	// Cleared on the way out, even by an exception: first, so that a
+	// notification right after arm() may linger; under the lock, so that
+	// no thread that saw it set cancels the registration made next.
+	struct Clear {
+		RequestLoop *self;
+		~Clear()
+		{
+			std::lock_guard arm_guard(self->arm_lock_);
+			g_lingering.store(false);
+		}
+	} clear{self};
 	for (int idle_ms = 0; idle_ms < kLingerIdleMs && !self->stopping_.load();) {
 		struct pollfd p = {self->queue_.get(), POLLIN, 0};
 		int r = poll(&p, 1, kLingerSliceMs);
@@ -123,17 +177,6 @@ void RequestLoop::on_notify(union sigval)
 			continue;
 		}
 		idle_ms = 0;
-		self->drain();
-	}
-	{
-		// Cleared first, so that a notification right after arm() may
-		// linger; under the lock, so that no thread that saw it set cancels
-		// the registration made next.
-		std::lock_guard arm_guard(self->arm_lock_);
-		g_lingering.store(false);
-	}
-	if (!self->stopping_.load()) {
-		self->arm();
 		self->drain();
 	}
 }
@@ -209,10 +252,41 @@ void RequestLoop::drain()
 	}
 }
 
+// A thread boundary too (it runs on notification threads and the owner's):
+// an exception fails this one request.
 void RequestLoop::dispatch(std::span<const std::uint8_t> msg)
 {
 	Job job;
 	job.received_usec = monotonic_usec();
+	try {
+		dispatch_job(msg, job);
+		return;
+	} catch (const std::exception &e) {
+		fail_job(job, msg.size(), e.what());
+	} catch (...) {
+		fail_job(job, msg.size(), "unknown exception");
+	}
+}
+
+void RequestLoop::fail_job(Job &job, std::size_t size, const char *what) noexcept
+{
+	try {
+		std::string why = std::string("internal error: ") + what;
+		if (!job.reply.valid()) {
+			log_dropped(size, why, job.received_usec);
+			return;
+		}
+		reply_error_now(job.reply, job.request, EIO, why);
+		RequestRecord rec = record_for(job);
+		rec.fail(Outcome::Failed, Error{EIO, why});
+		end_request(stats_, rec, job.received_usec);
+	} catch (...) {
+		// Out of memory, most likely: the request is lost, the server goes on.
+	}
+}
+
+void RequestLoop::dispatch_job(std::span<const std::uint8_t> msg, Job &job)
+{
 	auto status = protocol::decode_request(msg, job.request);
 	const protocol::Request &req = job.request;
 	if (status != protocol::Status::Ok && status != protocol::Status::PathTooLong) {
@@ -226,49 +300,43 @@ void RequestLoop::dispatch(std::span<const std::uint8_t> msg)
 		return;
 	}
 
-	RequestRecord rec;
-	rec.op = req.op;
-	rec.path = req.path;
-	rec.reply_queue = req.reply_queue;
-	auto finish = [&](Outcome outcome, int error, const std::string &why) {
-		rec.outcome = outcome;
-		rec.error = error;
-		rec.detail = why;
-		rec.duration_usec = monotonic_usec() - job.received_usec;
-		stats_.failed.fetch_add(1);
-		log_request(rec);
-	};
-
 	// The reply queue's owner is the client: open it here, not in the
 	// worker, so that per-uid limits apply before the request waits.
 	int r = MessageQueue::open(req.reply_queue, O_WRONLY, job.reply);
 	if (r == 0)
 		r = job.reply.stat(job.reply_stat);
 	if (r < 0) {
-		finish(Outcome::Aborted, -r,
-		       "cannot open reply queue " + req.reply_queue + ": " + errno_string(r));
+		job.reply.reset(); // the uid of a queue that fstat refused is unknown
+		RequestRecord rec = record_for(job);
+		rec.fail(Outcome::Aborted, Error::from_errno(r, "cannot open reply queue " + req.reply_queue +
+		                                                        ": " + errno_string(r)));
+		end_request(stats_, rec, job.received_usec);
 		return;
 	}
 	job.client_uid = job.reply_stat.st_uid;
-	rec.client_uid = job.client_uid;
 
 	if (status == protocol::Status::PathTooLong) {
-		rec.path = "";
-		reply_error_now(job.reply, req, ENAMETOOLONG, "path too long");
-		finish(Outcome::Refused, ENAMETOOLONG, "path too long");
+		refuse_now(job, Error{ENAMETOOLONG, "path too long"});
 		return;
 	}
 	SubmitResult submitted = pool_.try_submit(std::move(job));
 	if (submitted == SubmitResult::Accepted)
 		return;
-	// Not taken: the job, and so req, is intact.
-	std::string why = submitted == SubmitResult::UserBusy
-	                          ? "server busy: too many requests of uid " +
-	                                    std::to_string(job.client_uid) + " waiting"
-	                          : "server busy: all " + std::to_string(pool_.size()) +
-	                                    " workers and the backlog are in use";
-	reply_error_now(job.reply, req, EBUSY, why);
-	finish(Outcome::Busy, EBUSY, why);
+	// Not taken: the job is intact.
+	refuse_now(job, Error{EBUSY, submitted == SubmitResult::UserBusy
+	                                     ? "server busy: too many requests of uid " +
+	                                               std::to_string(job.client_uid) + " waiting"
+	                                     : "server busy: all " + std::to_string(pool_.size()) +
+	                                               " workers and the backlog are in use"});
+}
+
+// Ends a request on the dispatcher: answered without waiting, never queued.
+void RequestLoop::refuse_now(Job &job, const Error &err)
+{
+	reply_error_now(job.reply, job.request, err.code, err.why);
+	RequestRecord rec = record_for(job);
+	rec.fail(outcome_for_error(err.code), err);
+	end_request(stats_, rec, job.received_usec);
 }
 
 void RequestLoop::log_dropped(std::size_t size, std::string_view why, std::uint64_t now_usec)

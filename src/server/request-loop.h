@@ -6,8 +6,9 @@
 #include <memory>
 #include <mutex>
 
-#include "server/transfer.h"
+#include "server/serving-context.h"
 #include "server/worker-pool.h"
+#include "util/error.h"
 #include "util/mqueue.h"
 #include "util/unique-fd.h"
 
@@ -54,8 +55,13 @@ public:
 
 private:
 	static void on_notify(union sigval);
+	static void notified();
 	int arm();
 	void dispatch(std::span<const std::uint8_t> msg);
+	void dispatch_job(std::span<const std::uint8_t> msg, Job &job);
+	void fail_job(Job &job, std::size_t size, const char *what) noexcept;
+	void refuse_now(Job &job, const Error &err);
+	static void linger(RequestLoop *self);
 	void log_dropped(std::size_t size, std::string_view why, std::uint64_t now_usec);
 
 	const MessageQueue &queue_;

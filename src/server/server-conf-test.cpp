@@ -14,6 +14,7 @@
 #include "protocol/wire.h"
 #include "server/server-conf.h"
 #include "server/worker-pool.h"
+#include "util/text.h"
 
 using namespace fileserver;
 using nlohmann::json;
@@ -495,4 +496,61 @@ TEST_CASE("out-of-range numbers and deeply nested values are ConfigErrors")
 		return; // the parser may refuse the depth itself: fine too
 	}
 	CHECK_THROWS_WITH_AS(make_config(j, nullptr), doctest::Contains("an array"), ConfigError);
+}
+
+TEST_CASE("strings with a NUL byte are refused, naming the key")
+{
+	const std::string nul("/tmp\0/x", 7);
+	for (const char *key : {"root", "queue", "log_level", "access"}) {
+		CAPTURE(key);
+		check_refused(json{{key, nul}}, key);
+	}
+	check_refused(json{{"allow", json::array({"pub/*", nul})}}, "allow");
+	check_refused(json{{"deny", json::array({nul})}}, "deny");
+	// As written in a file: the \u0000 escape.
+	json file = parse_config_text(R"({"root": "/tmp\u0000/x"})", "test");
+	check_refused(file, "root");
+	// The same through the command line's overrides.
+	CHECK(config_error([&] {
+		      make_config(nullptr, json{{"root", nul}});
+	      }).find("\"root\"") != std::string::npos);
+}
+
+TEST_CASE("strings that are not UTF-8 are refused, naming the key")
+{
+	// JSON text cannot carry them, but command-line overrides can.
+	const std::string bad = "/srv/\xff\xfe";
+	for (const char *key : {"root", "queue", "log_level", "access"}) {
+		CAPTURE(key);
+		std::string msg = config_error([&] { make_config(nullptr, json{{key, bad}}); });
+		CHECK(msg.find(std::string("\"") + key + "\"") != std::string::npos);
+		CHECK(is_valid_utf8(msg)); // the message itself can be logged and shown
+	}
+	check_refused(json{{"deny", json::array({"a\xc0\xaf"})}}, "deny");
+	// A lone surrogate escape is a syntax error of the file.
+	config_error([] { parse_config_text(R"({"root": "/srv/\ud800"})", "test"); });
+}
+
+TEST_CASE("a reload keeps exactly the restart-only settings")
+{
+	CHECK(restart_only_keys() == std::vector<std::string_view>{"queue", "workers", "backlog",
+	                                                           "queue_max_messages",
+	                                                           "queue_message_size"});
+	const Config running = make_config(nullptr, nullptr);
+	Config fresh = running;
+	fresh.root = "/elsewhere";
+	fresh.log_level = "debug";
+	fresh.access.deny = {"*.key"};
+	fresh.queue = "/other";
+	fresh.workers = 9;
+	fresh.backlog = 2;
+	fresh.queue_max_messages = 3;
+	fresh.queue_message_size = 9000;
+	Config applied = keep_restart_only(fresh, running);
+	CHECK(restart_only_changes(running, applied) == "");
+	CHECK(applied.root == "/elsewhere");
+	CHECK(applied.log_level == "debug");
+	CHECK(applied.access.deny == std::vector<std::string>{"*.key"});
+	CHECK(applied.queue == running.queue);
+	CHECK(applied.workers == running.workers);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "server-conf.h"
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "protocol/wire.h"
 #include "server/worker-pool.h"
 #include "util/mqueue.h"
+#include "util/text.h"
 
 namespace fileserver {
 
@@ -29,7 +31,7 @@ std::string describe(const json &v)
 {
 	if (v.is_structured())
 		return std::string("an ") + (v.is_array() ? "array" : "object");
-	std::string text = v.dump();
+	std::string text = v.dump(-1, ' ', false, json::error_handler_t::replace);
 	return text.size() > 80 ? text.substr(0, 77) + "..." : text;
 }
 
@@ -44,11 +46,20 @@ std::uint64_t get_uint(const json &v, const std::string &key, std::uint64_t min,
 	return n;
 }
 
+// Every string setting is UTF-8 text without NUL: a NUL would cut it short
+// where it reaches the system ("/tmp\u0000/x" would serve /tmp), and other
+// bytes (possible from the command line) could not be written back as JSON
+// (--print-config, STATUS, the re-exec handover).
 std::string get_string(const json &v, const std::string &key)
 {
 	if (!v.is_string())
 		throw ConfigError("\"" + key + "\": expected a string, got " + describe(v));
-	return v.get<std::string>();
+	auto s = v.get<std::string>();
+	if (s.find('\0') != std::string::npos)
+		throw ConfigError("\"" + key + "\": contains a NUL byte: " + describe(v));
+	if (!is_valid_utf8(s))
+		throw ConfigError("\"" + key + "\": is not valid UTF-8: " + escape_for_terminal(s));
+	return s;
 }
 
 void apply(Config &c, const json &obj, const std::string &origin)
@@ -61,13 +72,12 @@ void apply(Config &c, const json &obj, const std::string &origin)
 		if (key == "root") {
 			c.root = get_string(v, key);
 			if (c.root.empty() || c.root[0] != '/')
-				throw ConfigError("\"root\": must be an absolute path, got \"" + c.root +
-				                  "\"");
+				throw ConfigError("\"root\": must be an absolute path, got " + describe(v));
 		} else if (key == "queue") {
 			c.queue = get_string(v, key);
 			if (!is_valid_queue_name(c.queue))
-				throw ConfigError("\"queue\": \"" + c.queue +
-				                  "\" is not a queue name (one '/' then 1-255 characters, no "
+				throw ConfigError("\"queue\": " + describe(v) +
+				                  " is not a queue name (one '/' then 1-255 characters, no "
 				                  "other '/')");
 		} else if (key == "workers") {
 			c.workers = static_cast<unsigned>(get_uint(v, key, 1, 1024));
@@ -76,8 +86,8 @@ void apply(Config &c, const json &obj, const std::string &origin)
 		} else if (key == "log_level") {
 			c.log_level = get_string(v, key);
 			if (!kLogLevels.contains(c.log_level))
-				throw ConfigError("\"log_level\": unknown level \"" + c.log_level +
-				                  "\" (trace, debug, info, warning, error, critical, off)");
+				throw ConfigError("\"log_level\": unknown level " + describe(v) +
+				                  " (trace, debug, info, warning, error, critical, off)");
 		} else if (key == "send_timeout_ms") {
 			c.send_timeout = std::chrono::milliseconds(get_uint(v, key, 1, 3600000));
 		} else if (key == "shutdown_timeout_ms") {
@@ -94,8 +104,8 @@ void apply(Config &c, const json &obj, const std::string &origin)
 		} else if (key == "access") {
 			std::string mode = get_string(v, key);
 			if (!parse_access_mode(mode, c.access.mode))
-				throw ConfigError("\"access\": unknown policy \"" + mode +
-				                  "\" (world-readable, owner, all)");
+				throw ConfigError("\"access\": unknown policy " + describe(v) +
+				                  " (world-readable, owner, all)");
 		} else if (key == "allow" || key == "deny") {
 			auto &list = key == "allow" ? c.access.allow : c.access.deny;
 			if (!v.is_array() || v.size() > 1024)
@@ -104,16 +114,16 @@ void apply(Config &c, const json &obj, const std::string &origin)
 				                  describe(v));
 			list.clear();
 			for (const auto &p : v) {
-				if (!p.is_string() || p.get<std::string>().empty() ||
-				    p.get<std::string>().size() > 4096)
+				std::string pattern = get_string(p, key);
+				if (pattern.empty() || pattern.size() > 4096)
 					throw ConfigError(
 					        "\"" + key +
 					        "\": each pattern must be a non-empty string, got " +
 					        describe(p));
-				list.push_back(p.get<std::string>());
+				list.push_back(std::move(pattern));
 			}
 		} else {
-			throw ConfigError("\"" + key + "\": unknown setting");
+			throw ConfigError(describe(json(key)) + ": unknown setting");
 		}
 	}
 }
@@ -182,19 +192,56 @@ UserLimits user_limits(const Config &c)
 	return l;
 }
 
+namespace {
+
+// A setting that only a restart applies: the queue and the threads exist
+// for the life of the process.
+struct RestartOnlySetting {
+	std::string_view key;
+	bool (*differs)(const Config &, const Config &);
+	void (*keep)(Config &to, const Config &from);
+};
+
+template<auto Member>
+constexpr RestartOnlySetting restart_only(std::string_view key)
+{
+	return {key, [](const Config &a, const Config &b) { return a.*Member != b.*Member; },
+	        [](Config &to, const Config &from) { to.*Member = from.*Member; }};
+}
+
+// The one list; fileserver.json(5) (RELOAD) and fileserverd(8) (SIGHUP) name these keys.
+constexpr std::array kRestartOnly = {
+        restart_only<&Config::queue>("queue"),
+        restart_only<&Config::workers>("workers"),
+        restart_only<&Config::backlog>("backlog"),
+        restart_only<&Config::queue_max_messages>("queue_max_messages"),
+        restart_only<&Config::queue_message_size>("queue_message_size"),
+};
+
+} // namespace
+
+std::vector<std::string_view> restart_only_keys()
+{
+	std::vector<std::string_view> keys;
+	for (const auto &s : kRestartOnly)
+		keys.push_back(s.key);
+	return keys;
+}
+
 std::string restart_only_changes(const Config &a, const Config &b)
 {
 	std::string out;
-	auto note = [&](bool changed, const char *key) {
-		if (changed)
-			out += (out.empty() ? "" : ", ") + std::string(key);
-	};
-	note(a.queue != b.queue, "queue");
-	note(a.workers != b.workers, "workers");
-	note(a.backlog != b.backlog, "backlog");
-	note(a.queue_max_messages != b.queue_max_messages, "queue_max_messages");
-	note(a.queue_message_size != b.queue_message_size, "queue_message_size");
+	for (const auto &s : kRestartOnly)
+		if (s.differs(a, b))
+			out += (out.empty() ? "" : ", ") + std::string(s.key);
 	return out;
+}
+
+Config keep_restart_only(Config fresh, const Config &running)
+{
+	for (const auto &s : kRestartOnly)
+		s.keep(fresh, running);
+	return fresh;
 }
 
 } // namespace fileserver

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -19,20 +20,20 @@ public:
 	using std::runtime_error::runtime_error;
 };
 
-// The server's settings. docs and fileserver.json(5) list every key; the
-// comments say which ones a reload applies.
+// The server's settings. docs and fileserver.json(5) list every key; a
+// reload applies all but those of restart_only_keys().
 struct Config {
-	std::string root;                                  // reload: yes
-	std::string queue = "/fileserver";                 // reload: no (restart)
-	unsigned workers = 4;                              // reload: no (restart)
-	unsigned backlog = 64;                             // reload: no (restart)
-	std::string log_level = "info";                    // reload: yes
-	std::chrono::milliseconds send_timeout{5000};      // reload: yes
-	std::chrono::milliseconds shutdown_timeout{10000}; // reload: yes
-	long queue_max_messages = 10;   // reload: no; only when the server creates the queue
-	long queue_message_size = 8192; // reload: no; only when the server creates the queue
-	AccessPolicy access;            // reload: yes ("access", "allow", "deny")
-	// Per client uid (0: automatic, see user_limits()). reload: yes
+	std::string root;
+	std::string queue = "/fileserver";
+	unsigned workers = 4;
+	unsigned backlog = 64;
+	std::string log_level = "info";
+	std::chrono::milliseconds send_timeout{5000};
+	std::chrono::milliseconds shutdown_timeout{10000};
+	long queue_max_messages = 10;   // only when the server creates the queue
+	long queue_message_size = 8192; // only when the server creates the queue
+	AccessPolicy access;            // "access", "allow", "deny"
+	// Per client uid (0: automatic, see user_limits()).
 	unsigned max_transfers_per_uid = 0;
 	unsigned max_waiting_per_uid = 0;
 
@@ -58,7 +59,12 @@ UserLimits user_limits(const Config &config);
 // The configuration as a JSON object with every key (the file's format).
 nlohmann::json config_json(const Config &config);
 
-// Lists settings whose change only a restart applies.
+// The settings that only a restart applies (a reload keeps their running
+// values), in the order of the configuration keys.
+std::vector<std::string_view> restart_only_keys();
+// Lists the restart-only settings that differ, comma-separated ("" if none).
 std::string restart_only_changes(const Config &old_config, const Config &new_config);
+// @fresh with the restart-only settings of @running: what a reload applies.
+Config keep_restart_only(Config fresh, const Config &running);
 
 } // namespace fileserver

@@ -223,12 +223,7 @@ bool Server::reload()
 	if (!ignored.empty())
 		spdlog::warn("Reload: changes to {} take effect only after a restart", ignored);
 	// Settings a reload cannot apply keep their running values.
-	Config applied = fresh->config;
-	applied.queue = old->config.queue;
-	applied.workers = old->config.workers;
-	applied.backlog = old->config.backlog;
-	applied.queue_max_messages = old->config.queue_max_messages;
-	applied.queue_message_size = old->config.queue_message_size;
+	Config applied = keep_restart_only(fresh->config, old->config);
 	auto ctx = std::make_shared<ServingContext>();
 	ctx->config = applied;
 	ctx->root = std::move(const_cast<ServingContext &>(*fresh).root);

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -108,6 +109,24 @@ std::size_t wait_until_stopping(WorkerPool &pool)
 } // namespace
 
 TEST_SUITE_BEGIN("worker-pool");
+
+TEST_CASE("a handler that throws loses its job only: the worker goes on")
+{
+	std::atomic<int> done{0};
+	WorkerPool pool(1, 4, [&](Job &job) {
+		if (job.received_usec == 1)
+			throw std::runtime_error("a bug in one request");
+		if (job.received_usec == 2)
+			throw 42; // not even a std::exception
+		done++;
+	});
+	REQUIRE(submit(pool, make_job(1)));
+	REQUIRE(submit(pool, make_job(2)));
+	REQUIRE(submit(pool, make_job(3)));
+	CHECK(pool.shutdown(kHang) == 0);
+	CHECK(done == 1);
+	CHECK(pool.completed() == 3);
+}
 
 TEST_CASE("every submitted job runs exactly once")
 {

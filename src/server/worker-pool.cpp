@@ -3,6 +3,10 @@
 
 #include <signal.h>
 
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
 namespace fileserver {
 
 WorkerPool::WorkerPool(unsigned workers, std::size_t backlog, Handler handler)
@@ -84,7 +88,7 @@ void WorkerPool::run()
 		users_[uid].running++;
 		busy_++;
 		guard.unlock();
-		handler_(job);
+		run_guarded(job);
 		job = Job{};
 		completed_.fetch_add(1);
 		guard.lock();
@@ -99,6 +103,28 @@ void WorkerPool::run()
 			wake_.notify_all();
 		if (jobs_.empty() && busy_ == 0)
 			idle_.notify_all();
+	}
+}
+
+// A thread boundary: the handler fails its own requests, so an exception
+// here is a bug in it; it must not take the worker, or the process, along.
+void WorkerPool::run_guarded(Job &job) noexcept
+{
+	try {
+		handler_(job);
+	} catch (const std::exception &e) {
+		log_handler_failure(e.what());
+	} catch (...) {
+		log_handler_failure("unknown exception");
+	}
+}
+
+void WorkerPool::log_handler_failure(const char *what) noexcept
+{
+	try {
+		spdlog::error("A worker's request failed: {}", what);
+	} catch (...) {
+		// Nothing left to tell it with.
 	}
 }
 

@@ -92,6 +92,8 @@ public:
 
 private:
 	void run();
+	void run_guarded(Job &job) noexcept;
+	static void log_handler_failure(const char *what) noexcept;
 	std::deque<Job>::iterator next_job();
 
 	Handler handler_;

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+// The operations that send one answer: PING, STATUS, STAT.
+#include "operations.h"
+
+#include <cerrno>
+
+#include "build-config.h"
+#include "server/object-access.h"
+
+namespace fileserver {
+
+using protocol::ReplyType;
+
+namespace {
+
+// Sends one reply of @type, then END.
+Result<void> answer(ReplyStream &out, ReplyType type, std::span<const std::uint8_t> payload)
+{
+	auto r = out.send(type, payload);
+	if (!r)
+		return r;
+	return out.send(ReplyType::End, protocol::encode_end({0}));
+}
+
+} // namespace
+
+Error shutting_down()
+{
+	return Error{ESHUTDOWN, "server shutting down"};
+}
+
+protocol::Meta meta_from_stat(const struct stat &st, std::size_t chunk_size)
+{
+	protocol::Meta m;
+	m.size = static_cast<std::uint64_t>(st.st_size);
+	m.mode = st.st_mode;
+	m.uid = st.st_uid;
+	m.gid = st.st_gid;
+	m.mtime_sec = st.st_mtim.tv_sec;
+	m.mtime_nsec = static_cast<std::uint32_t>(st.st_mtim.tv_nsec);
+	m.chunk_size = static_cast<std::uint32_t>(chunk_size);
+	return m;
+}
+
+Result<void> serve_ping(ReplyStream &out)
+{
+	return answer(out, ReplyType::Pong,
+	              protocol::encode_pong({protocol::kVersion, "fileserverd " FILESERVER_VERSION}));
+}
+
+Result<void> serve_status(ReplyStream &out, const std::string &status)
+{
+	if (status.size() > out.max_payload())
+		return Error{EMSGSIZE, "status does not fit in the reply queue's messages"};
+	return answer(out, ReplyType::Status,
+	              std::span(reinterpret_cast<const std::uint8_t *>(status.data()), status.size()));
+}
+
+Result<void> serve_stat(ReplyStream &out, const OpRequest &op)
+{
+	auto obj = open_checked(op.context.config.access, op.context.root.get(), op.uid, op.request.path,
+	                        AccessNeed::Inspect);
+	if (!obj)
+		return obj.take_error();
+	return answer(out, ReplyType::Meta,
+	              protocol::encode_meta(meta_from_stat(obj->st, out.max_payload())));
+}
+
+} // namespace fileserver
