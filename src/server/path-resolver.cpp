@@ -4,8 +4,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <deque>
+#include <vector>
 
 #include "protocol/wire.h"
 #include "util/errno-util.h"
@@ -13,93 +16,186 @@
 
 namespace fileserver {
 
-int check_client_path(std::string_view path, std::string &why)
+namespace {
+
+// POSIX allows at least 8; Linux follows 40 before ELOOP. The same here.
+constexpr int kMaxSymlinks = 40;
+
+// A directory on the real path: the descriptor the next lookup uses.
+struct Dir {
+	UniqueFD fd;
+	struct stat st = {};
+	std::string name;
+};
+
+// The components of @text, pushed in front of @pending in their order. Empty
+// and "." components are kept: after a non-directory they mean ENOTDIR.
+void push_front_components(std::deque<std::string> &pending, std::string_view text)
 {
-	if (path.find('\0') != std::string_view::npos) {
-		why = "path contains a NUL byte";
-		return -EINVAL;
+	std::vector<std::string> parts;
+	std::size_t start = 0;
+	while (start <= text.size()) {
+		std::size_t end = text.find('/', start);
+		if (end == std::string_view::npos)
+			end = text.size();
+		parts.emplace_back(text.substr(start, end - start));
+		start = end + 1;
 	}
-	if (path.size() >= PATH_MAX || path.size() > protocol::kMaxPathSize) {
-		why = "path too long";
-		return -ENAMETOOLONG;
+	pending.insert(pending.begin(), parts.begin(), parts.end());
+}
+
+std::string join(const std::vector<Dir> &stack)
+{
+	std::string out;
+	for (std::size_t i = 1; i < stack.size(); i++) {
+		if (!out.empty())
+			out += '/';
+		out += stack[i].name;
 	}
-	if (!path.empty() && path[0] == '/') {
-		why = "absolute paths are refused: paths are relative to the served root";
-		return -EPERM;
+	return out;
+}
+
+Error escapes()
+{
+	return Error{EPERM, "path escapes the served root"};
+}
+
+Error lookup_error(int err)
+{
+	switch (-err) {
+	case ENOENT: return Error{ENOENT, "no such file or directory"};
+	case EACCES: return Error{EACCES, "permission denied"};
+	case ENAMETOOLONG: return Error{ENAMETOOLONG, "path too long"};
+	default: return Error::from_errno(err, "cannot open: " + errno_string(err));
 	}
+}
+
+// Opens @name in @dir O_PATH without following anything (a symlink is
+// opened itself) and fstats it.
+Result<Dir> lookup(int dir, const std::string &name)
+{
+	int fd = openat2_fd(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0,
+	                    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (fd < 0)
+		return lookup_error(fd);
+	Dir d;
+	d.fd.reset(fd);
+	d.name = name;
+	if (fstat(fd, &d.st) < 0)
+		return Error::from_errno(errno, "cannot stat");
+	return d;
+}
+
+Result<std::string> read_link(int fd)
+{
+	std::string target(PATH_MAX, '\0');
+	ssize_t n = readlinkat(fd, "", target.data(), target.size());
+	if (n < 0)
+		return Error::from_errno(errno, "cannot read symbolic link");
+	if (static_cast<std::size_t>(n) >= target.size())
+		return Error{ENAMETOOLONG, "symbolic link target too long"};
+	target.resize(static_cast<std::size_t>(n));
+	return target;
+}
+
+} // namespace
+
+Result<void> check_client_path(std::string_view path)
+{
+	if (path.find('\0') != std::string_view::npos)
+		return Error{EINVAL, "path contains a NUL byte"};
+	if (path.size() >= PATH_MAX || path.size() > protocol::kMaxPathSize)
+		return Error{ENAMETOOLONG, "path too long"};
+	if (!path.empty() && path[0] == '/')
+		return Error{EPERM, "absolute paths are refused: paths are relative to the served root"};
 	std::size_t start = 0;
 	while (start <= path.size()) {
 		std::size_t end = path.find('/', start);
 		if (end == std::string_view::npos)
 			end = path.size();
 		std::string_view component = path.substr(start, end - start);
-		if (component == "..") {
-			why = "'..' is refused in paths";
-			return -EPERM;
-		}
-		if (component.size() > NAME_MAX) {
-			why = "path component too long";
-			return -ENAMETOOLONG;
-		}
+		if (component == "..")
+			return Error{EPERM, "'..' is refused in paths"};
+		if (component.size() > NAME_MAX)
+			return Error{ENAMETOOLONG, "path component too long"};
 		start = end + 1;
 	}
-	return 0;
+	return {};
 }
 
-int resolve_beneath(int root_fd, std::string_view path, OpenPurpose purpose, ResolvedPath &out,
-                    std::string &why)
+Result<RealObject> resolve_real(int root_fd, std::string_view path, const SearchCheck &may_search)
 {
-	int r = check_client_path(path, why);
-	if (r < 0)
-		return r;
-
-	std::uint64_t flags = O_CLOEXEC;
-	switch (purpose) {
-	case OpenPurpose::Read:
-		// O_NONBLOCK: a FIFO planted under the root must not block a worker.
-		flags |= O_RDONLY | O_NONBLOCK | O_NOCTTY;
-		break;
-	case OpenPurpose::Directory: flags |= O_RDONLY | O_DIRECTORY; break;
-	case OpenPurpose::Inspect:
-		// openat2 refuses O_PATH with any flag but O_DIRECTORY/O_NOFOLLOW/O_CLOEXEC.
-		flags |= O_PATH;
-		break;
+	std::vector<Dir> stack;
+	{
+		auto root = lookup(root_fd, ".");
+		if (!root)
+			return root.take_error();
+		stack.push_back(std::move(root.value()));
 	}
-
-	std::string p = path.empty() ? std::string(".") : std::string(path);
-	int fd = openat2_fd(root_fd, p, flags, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
-	if (fd < 0) {
-		switch (-fd) {
-		case ENOENT: why = "no such file or directory"; break;
-		case ENOTDIR:
-			why = purpose == OpenPurpose::Directory ? "not a directory"
-			                                        : "a path component is not a directory";
-			break;
-		case EXDEV: why = "path escapes the served root"; return -EPERM;
-		case ELOOP: why = "too many levels of symbolic links"; return -EPERM;
-		case EACCES: why = "permission denied"; break;
-		case ENAMETOOLONG: why = "path too long"; break;
-		case ENXIO: why = "not a regular file"; return -EPERM;
-		default: why = "cannot open: " + errno_string(fd); break;
+	std::deque<std::string> pending;
+	push_front_components(pending, path);
+	int links = 0;
+	while (!pending.empty()) {
+		std::string name = std::move(pending.front());
+		pending.pop_front();
+		if (name.empty() || name == ".")
+			continue;
+		if (name == "..") { // only from a link target: the client text has none
+			if (stack.size() == 1)
+				return escapes();
+			stack.pop_back();
+			continue;
 		}
-		return fd;
-	}
-	out.fd.reset(fd);
-	if (fstat(fd, &out.st) < 0) {
-		int err = errno;
-		why = "cannot stat";
-		return -err;
-	}
-	if (purpose == OpenPurpose::Read && !S_ISREG(out.st.st_mode)) {
-		out.fd.reset();
-		if (S_ISDIR(out.st.st_mode)) {
-			why = "is a directory";
-			return -EISDIR;
+		if (may_search && stack.size() > 1) {
+			auto r = may_search(stack.back().st, join(stack));
+			if (!r)
+				return r.take_error();
 		}
-		why = "not a regular file";
-		return -EPERM;
+		auto found = lookup(stack.back().fd.get(), name);
+		if (!found)
+			return found.take_error();
+		Dir &d = found.value();
+		if (S_ISLNK(d.st.st_mode)) {
+			if (++links > kMaxSymlinks)
+				return Error{EPERM, "too many levels of symbolic links"};
+			auto target = read_link(d.fd.get());
+			if (!target)
+				return target.take_error();
+			if (target->empty())
+				return Error{ENOENT, "no such file or directory"};
+			if ((*target)[0] == '/')
+				return escapes();
+			push_front_components(pending, *target);
+			continue;
+		}
+		if (S_ISDIR(d.st.st_mode)) {
+			stack.push_back(std::move(d));
+			continue;
+		}
+		if (!pending.empty())
+			return Error{ENOTDIR, "a path component is not a directory"};
+		RealObject obj;
+		obj.real_path = join(stack);
+		obj.real_path += obj.real_path.empty() ? "" : "/";
+		obj.real_path += d.name;
+		obj.fd = std::move(d.fd);
+		obj.st = d.st;
+		obj.name = std::move(d.name);
+		obj.parent = std::move(stack.back().fd);
+		return obj;
 	}
-	return 0;
+	// The path named a directory: the top of the stack.
+	RealObject obj;
+	obj.real_path = join(stack);
+	Dir &top = stack.back();
+	obj.fd = std::move(top.fd);
+	obj.st = top.st;
+	obj.name = std::move(top.name);
+	if (stack.size() > 1)
+		obj.parent = std::move(stack[stack.size() - 2].fd);
+	else
+		obj.name.clear();
+	return obj;
 }
 
 } // namespace fileserver

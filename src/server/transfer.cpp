@@ -13,7 +13,7 @@
 #include "build-config.h"
 #include "protocol/errors.h"
 #include "server/access-policy.h"
-#include "server/path-resolver.h"
+#include "server/object-access.h"
 #include "server/request-log.h"
 #include "util/errno-util.h"
 #include "util/mqueue.h"
@@ -129,6 +129,8 @@ struct Result {
 	std::string detail;
 	std::uint64_t bytes = 0;
 };
+// For Transfer::serve, outside this namespace, where util/error.h's Result is seen too.
+using ServeResult = Result;
 
 // A send to the client failed: it is gone or not reading.
 Result client_lost(int err)
@@ -182,35 +184,31 @@ Result serve_status(ReplyStream &out, const std::string &json)
 {
 	if (json.size() > out.max_payload())
 		return refuse(out, -EMSGSIZE, "status does not fit in the reply queue's messages");
-	int r = out.send(ReplyType::Status, std::span(reinterpret_cast<const std::uint8_t *>(json.data()),
-						      json.size()));
+	int r = out.send(ReplyType::Status,
+	                 std::span(reinterpret_cast<const std::uint8_t *>(json.data()), json.size()));
 	if (r == 0)
 		r = out.send(ReplyType::End, encode_end({0}));
 	return r < 0 ? client_lost(r) : Result{};
 }
 
-// Resolves the request's path beneath the root, then applies the access
-// policy for client @uid.
-int open_for(const ServingContext &ctx, const Request &req, uid_t uid, OpenPurpose purpose, ResolvedPath &out,
+// Opens the request's object for client @uid under the access policy.
+int open_for(const ServingContext &ctx, const Request &req, uid_t uid, AccessNeed need, OpenedObject &out,
              std::string &why)
 {
-	int r = resolve_beneath(ctx.root.get(), req.path, purpose, out, why);
-	if (r < 0)
-		return r;
-	AccessNeed need = purpose == OpenPurpose::Read        ? AccessNeed::Read
-	                  : purpose == OpenPurpose::Directory ? AccessNeed::List
-	                                                      : AccessNeed::Inspect;
-	r = check_access(ctx.config.access, ctx.root.get(), uid, req.path, out.st, need, why);
-	if (r < 0)
-		out.fd.reset();
-	return r;
+	auto r = open_checked(ctx.config.access, ctx.root.get(), uid, req.path, need);
+	if (!r) {
+		why = r.error().why;
+		return -r.error().code;
+	}
+	out = std::move(r).value();
+	return 0;
 }
 
 Result serve_stat(ReplyStream &out, const ServingContext &ctx, const Request &req, uid_t uid)
 {
-	ResolvedPath file;
+	OpenedObject file;
 	std::string why;
-	int r = open_for(ctx, req, uid, OpenPurpose::Inspect, file, why);
+	int r = open_for(ctx, req, uid, AccessNeed::Inspect, file, why);
 	if (r < 0)
 		return refuse(out, r, why);
 	Meta m = meta_from_stat(file.st);
@@ -224,9 +222,9 @@ Result serve_stat(ReplyStream &out, const ServingContext &ctx, const Request &re
 Result serve_get(ReplyStream &out, const ServingContext &ctx, const Request &req, uid_t uid,
                  const WorkerPool &pool, ServerStats &stats)
 {
-	ResolvedPath file;
+	OpenedObject file;
 	std::string why;
-	int r = open_for(ctx, req, uid, OpenPurpose::Read, file, why);
+	int r = open_for(ctx, req, uid, AccessNeed::Read, file, why);
 	if (r < 0)
 		return refuse(out, r, why);
 
@@ -284,9 +282,9 @@ Result serve_get(ReplyStream &out, const ServingContext &ctx, const Request &req
 Result serve_list(ReplyStream &out, const ServingContext &ctx, const Request &req, uid_t uid,
                   const WorkerPool &pool)
 {
-	ResolvedPath dir;
+	OpenedObject dir;
 	std::string why;
-	int r = open_for(ctx, req, uid, OpenPurpose::Directory, dir, why);
+	int r = open_for(ctx, req, uid, AccessNeed::List, dir, why);
 	if (r < 0)
 		return refuse(out, r, why);
 
@@ -314,9 +312,6 @@ Result serve_list(ReplyStream &out, const ServingContext &ctx, const Request &re
 	// Entries that the patterns refuse are not shown either.
 	const AccessPolicy &policy = ctx.config.access;
 	bool filter = !policy.allow.empty() || !policy.deny.empty();
-	std::string dir_prefix = normalize_path(req.path);
-	if (!dir_prefix.empty())
-		dir_prefix += '/';
 	for (;;) {
 		errno = 0;
 		struct dirent *de = readdir(d);
@@ -328,7 +323,7 @@ Result serve_list(ReplyStream &out, const ServingContext &ctx, const Request &re
 		std::string_view name = de->d_name;
 		if (name == "." || name == "..")
 			continue;
-		if (filter && !path_permitted(policy, dir_prefix + std::string(name)))
+		if (filter && !entry_permitted(policy, dir.real_path, name))
 			continue;
 		if (pool.aborting())
 			return cut_off(out, res.bytes);
@@ -374,7 +369,7 @@ void Transfer::serve(Job &job)
 	rec.path = req.path;
 	rec.reply_queue = req.reply_queue;
 
-	Result res;
+	ServeResult res;
 	MessageQueue &mq = job.reply; // opened by the dispatcher
 	const struct stat &st = job.reply_stat;
 	struct mq_attr attr;
