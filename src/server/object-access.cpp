@@ -59,8 +59,8 @@ Result<void> reopen(int root_fd, const RealObject &obj, AccessNeed need, OpenedO
 	std::uint64_t flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC;
 	if (need == AccessNeed::List)
 		flags |= O_DIRECTORY;
-	bool is_root = !obj.parent.valid();
-	int fd = openat2_fd(is_root ? root_fd : obj.parent.get(), is_root ? "." : obj.name, flags, 0,
+	int dir = obj.parent.valid() ? obj.parent.get() : root_fd;
+	int fd = openat2_fd(dir, obj.name.empty() ? "." : obj.name, flags, 0,
 	                    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 	if (fd < 0) {
 		if (fd == -EACCES)

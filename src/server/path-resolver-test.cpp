@@ -541,7 +541,8 @@ TEST_CASE("resolve_real reports the real path, links resolved")
 		auto r = resolve_real(t.root_fd, c.path, {});
 		REQUIRE(r.ok());
 		CHECK(r->real_path == c.real);
-		CHECK(r->parent.valid() == !c.real.empty());
+		CHECK(r->parent.valid() == (c.real.find('/') != std::string_view::npos));
+		CHECK(r->name.empty() == c.real.empty());
 		CHECK((fcntl(r->fd.get(), F_GETFL) & O_PATH) != 0);
 	}
 }

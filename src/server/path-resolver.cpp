@@ -125,13 +125,9 @@ Result<void> check_client_path(std::string_view path)
 
 Result<RealObject> resolve_real(int root_fd, std::string_view path, const SearchCheck &may_search)
 {
-	std::vector<Dir> stack;
-	{
-		auto root = lookup(root_fd, ".");
-		if (!root)
-			return root.take_error();
-		stack.push_back(std::move(root.value()));
-	}
+	// The root is used through @root_fd (stack[0] holds no descriptor).
+	std::vector<Dir> stack(1);
+	auto fd_of = [&](const Dir &d) { return d.fd.valid() ? d.fd.get() : root_fd; };
 	std::deque<std::string> pending;
 	push_front_components(pending, path);
 	int links = 0;
@@ -151,7 +147,7 @@ Result<RealObject> resolve_real(int root_fd, std::string_view path, const Search
 			if (!r)
 				return r.take_error();
 		}
-		auto found = lookup(stack.back().fd.get(), name);
+		auto found = lookup(fd_of(stack.back()), name);
 		if (!found)
 			return found.take_error();
 		Dir &d = found.value();
@@ -174,27 +170,24 @@ Result<RealObject> resolve_real(int root_fd, std::string_view path, const Search
 		}
 		if (!pending.empty())
 			return Error{ENOTDIR, "a path component is not a directory"};
-		RealObject obj;
-		obj.real_path = join(stack);
-		obj.real_path += obj.real_path.empty() ? "" : "/";
-		obj.real_path += d.name;
-		obj.fd = std::move(d.fd);
-		obj.st = d.st;
-		obj.name = std::move(d.name);
-		obj.parent = std::move(stack.back().fd);
-		return obj;
+		stack.push_back(std::move(d));
+		break;
 	}
-	// The path named a directory: the top of the stack.
+	if (stack.size() == 1) { // the root itself
+		auto root = lookup(root_fd, ".");
+		if (!root)
+			return root.take_error();
+		stack.push_back(std::move(root.value()));
+		stack.back().name.clear();
+	}
 	RealObject obj;
 	obj.real_path = join(stack);
 	Dir &top = stack.back();
 	obj.fd = std::move(top.fd);
 	obj.st = top.st;
 	obj.name = std::move(top.name);
-	if (stack.size() > 1)
+	if (stack.size() > 2)
 		obj.parent = std::move(stack[stack.size() - 2].fd);
-	else
-		obj.name.clear();
 	return obj;
 }
 
