@@ -587,4 +587,46 @@ TEST_CASE("resolve_real follows 40 links, not 41")
 	CHECK(loop.error().code == EPERM);
 }
 
+TEST_CASE("resolve_real climbs back out of a deep tree by link")
+{
+	Tree t;
+	// sub/d/d/.../d (20 deep) holding top -> the root's file.txt, 21 levels up,
+	// beyond the directories whose descriptors the walk keeps.
+	std::string rel = "sub";
+	for (int i = 0; i < 20; i++) {
+		rel += "/d";
+		REQUIRE(mkdir((t.root + "/" + rel).c_str(), 0755) == 0);
+	}
+	std::string up;
+	for (int i = 0; i < 21; i++)
+		up += "../";
+	REQUIRE(symlink((up + "file.txt").c_str(), (t.root + "/" + rel + "/top").c_str()) == 0);
+	REQUIRE(symlink((up + "sub/inner.txt").c_str(), (t.root + "/" + rel + "/inner").c_str()) == 0);
+	REQUIRE(symlink((up + "../x").c_str(), (t.root + "/" + rel + "/out").c_str()) == 0);
+	auto open_fds = [] {
+		auto it = std::filesystem::directory_iterator("/proc/self/fd");
+		return std::distance(it, std::filesystem::directory_iterator());
+	};
+	const auto before = open_fds();
+	std::vector<std::string> asked;
+	long most = 0;
+	SearchCheck record = [&](const struct stat &, std::string_view dir) -> Result<void> {
+		asked.emplace_back(dir);
+		most = std::max<long>(most, open_fds() - before);
+		return {};
+	};
+	auto r = resolve_real(t.root_fd, rel + "/top", record);
+	REQUIRE(r.ok());
+	CHECK(r->real_path == "file.txt");
+	CHECK(asked.size() == 21); // sub and the 20 below it
+	CHECK(most <= 10);         // a bounded number of directories held, not one per level
+	r = resolve_real(t.root_fd, rel + "/inner", {});
+	REQUIRE(r.ok());
+	CHECK(r->real_path == "sub/inner.txt");
+	CHECK(r->parent.valid());
+	r = resolve_real(t.root_fd, rel + "/out", {});
+	REQUIRE_FALSE(r.ok());
+	CHECK(r.error().code == EPERM);
+}
+
 TEST_SUITE_END();

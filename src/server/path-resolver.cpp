@@ -20,6 +20,10 @@ namespace {
 
 // POSIX allows at least 8; Linux follows 40 before ELOOP. The same here.
 constexpr int kMaxSymlinks = 40;
+// Descriptors kept for the deepest directories of the walk; a path of 2000
+// directories must not take 2000 descriptors. A ".." from a link target
+// below them reopens the directory by its real path and checks its inode.
+constexpr std::size_t kKeptDirs = 8;
 
 // A directory on the real path: the descriptor the next lookup uses.
 struct Dir {
@@ -86,6 +90,23 @@ Result<Dir> lookup(int dir, const std::string &name)
 	return d;
 }
 
+// After a "..": gives the new top of @stack its descriptor back if it was
+// dropped, reopened by its real path and checked to be the same inode.
+Result<void> reopen_top(int root_fd, std::vector<Dir> &stack)
+{
+	Dir &top = stack.back();
+	if (stack.size() == 1 || top.fd.valid())
+		return {};
+	int fd = openat2_fd(root_fd, join(stack), O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+	                    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	UniqueFD owner(fd);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != top.st.st_dev || st.st_ino != top.st.st_ino)
+		return Error{EAGAIN, "a directory on the path was replaced meanwhile; try again"};
+	top.fd = std::move(owner);
+	return {};
+}
+
 Result<std::string> read_link(int fd)
 {
 	std::string target(PATH_MAX, '\0');
@@ -140,6 +161,8 @@ Result<RealObject> resolve_real(int root_fd, std::string_view path, const Search
 			if (stack.size() == 1)
 				return escapes();
 			stack.pop_back();
+			if (auto r = reopen_top(root_fd, stack); !r)
+				return r.take_error();
 			continue;
 		}
 		if (may_search && stack.size() > 1) {
@@ -166,6 +189,8 @@ Result<RealObject> resolve_real(int root_fd, std::string_view path, const Search
 		}
 		if (S_ISDIR(d.st.st_mode)) {
 			stack.push_back(std::move(d));
+			if (stack.size() > kKeptDirs + 1)
+				stack[stack.size() - 1 - kKeptDirs].fd.reset();
 			continue;
 		}
 		if (!pending.empty())

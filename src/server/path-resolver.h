@@ -36,7 +36,8 @@ using SearchCheck = std::function<Result<void>(const struct stat &dir, std::stri
 // root, is refused (EPERM); more than 40 links give EPERM too. Every
 // directory passed, including those holding a link, goes through
 // @may_search (if set) on the descriptor held, so the decision and the
-// lookup concern the same directory. Nothing is opened but with O_PATH.
+// lookup concern the same directory. Nothing is opened but with O_PATH, and
+// only a bounded number of directories are held open at once.
 Result<RealObject> resolve_real(int root_fd, std::string_view path, const SearchCheck &may_search);
 
 } // namespace fileserver
