@@ -25,11 +25,12 @@ constexpr int kMaxSymlinks = 40;
 // below them reopens the directory by its real path and checks its inode.
 constexpr std::size_t kKeptDirs = 8;
 
-// A directory on the real path: the descriptor the next lookup uses.
+// A directory on the real path, or the final object.
 struct Dir {
-	UniqueFD fd;
+	UniqueFD fd; // O_PATH; dropped for all but the deepest kKeptDirs directories
 	struct stat st = {};
 	std::string name;
+	std::size_t end = 0; // the length of the real path up to and including it
 };
 
 // The components of @text, pushed in front of @pending in their order. Empty
@@ -46,17 +47,6 @@ void push_front_components(std::deque<std::string> &pending, std::string_view te
 		start = end + 1;
 	}
 	pending.insert(pending.begin(), parts.begin(), parts.end());
-}
-
-std::string join(const std::vector<Dir> &stack)
-{
-	std::string out;
-	for (std::size_t i = 1; i < stack.size(); i++) {
-		if (!out.empty())
-			out += '/';
-		out += stack[i].name;
-	}
-	return out;
 }
 
 Error escapes()
@@ -90,23 +80,6 @@ Result<Dir> lookup(int dir, const std::string &name)
 	return d;
 }
 
-// After a "..": gives the new top of @stack its descriptor back if it was
-// dropped, reopened by its real path and checked to be the same inode.
-Result<void> reopen_top(int root_fd, std::vector<Dir> &stack)
-{
-	Dir &top = stack.back();
-	if (stack.size() == 1 || top.fd.valid())
-		return {};
-	int fd = openat2_fd(root_fd, join(stack), O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
-	                    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-	UniqueFD owner(fd);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != top.st.st_dev || st.st_ino != top.st.st_ino)
-		return Error{EAGAIN, "a directory on the path was replaced meanwhile; try again"};
-	top.fd = std::move(owner);
-	return {};
-}
-
 Result<std::string> read_link(int fd)
 {
 	std::string target(PATH_MAX, '\0');
@@ -118,6 +91,70 @@ Result<std::string> read_link(int fd)
 	target.resize(static_cast<std::size_t>(n));
 	return target;
 }
+
+// The directories passed so far beneath the root: the real path. The root
+// itself is stack_[0], used through root_fd_.
+class Walk
+{
+public:
+	explicit Walk(int root_fd) : root_fd_(root_fd), stack_(1) {}
+
+	[[nodiscard]] bool at_root() const { return stack_.size() == 1; }
+	[[nodiscard]] const Dir &top() const { return stack_.back(); }
+	[[nodiscard]] int top_fd() const { return at_root() ? root_fd_ : stack_.back().fd.get(); }
+	[[nodiscard]] const std::string &real() const { return real_; }
+
+	void push(Dir d)
+	{
+		if (!at_root())
+			real_ += '/';
+		real_ += d.name;
+		d.end = real_.size();
+		stack_.push_back(std::move(d));
+		if (stack_.size() > kKeptDirs + 1)
+			stack_[stack_.size() - 1 - kKeptDirs].fd.reset();
+	}
+
+	// A ".." from a link target. The new top gets its descriptor back if it
+	// was dropped: reopened by its real path, checked to be the same inode.
+	Result<void> pop()
+	{
+		if (at_root())
+			return escapes();
+		stack_.pop_back();
+		real_.resize(stack_.back().end);
+		Dir &d = stack_.back();
+		if (at_root() || d.fd.valid())
+			return {};
+		int fd = openat2_fd(root_fd_, real_, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+		                    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		UniqueFD owner(fd);
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != d.st.st_dev || st.st_ino != d.st.st_ino)
+			return Error{EAGAIN, "a directory on the path was replaced meanwhile; try again"};
+		d.fd = std::move(owner);
+		return {};
+	}
+
+	// The top as the object found; the directory below it as its parent.
+	RealObject finish()
+	{
+		RealObject obj;
+		obj.real_path = std::move(real_);
+		Dir &d = stack_.back();
+		obj.fd = std::move(d.fd);
+		obj.st = d.st;
+		obj.name = std::move(d.name);
+		if (stack_.size() > 2)
+			obj.parent = std::move(stack_[stack_.size() - 2].fd);
+		return obj;
+	}
+
+private:
+	int root_fd_;
+	std::vector<Dir> stack_;
+	std::string real_;
+};
 
 } // namespace
 
@@ -146,9 +183,7 @@ Result<void> check_client_path(std::string_view path)
 
 Result<RealObject> resolve_real(int root_fd, std::string_view path, const SearchCheck &may_search)
 {
-	// The root is used through @root_fd (stack[0] holds no descriptor).
-	std::vector<Dir> stack(1);
-	auto fd_of = [&](const Dir &d) { return d.fd.valid() ? d.fd.get() : root_fd; };
+	Walk walk(root_fd);
 	std::deque<std::string> pending;
 	push_front_components(pending, path);
 	int links = 0;
@@ -158,19 +193,15 @@ Result<RealObject> resolve_real(int root_fd, std::string_view path, const Search
 		if (name.empty() || name == ".")
 			continue;
 		if (name == "..") { // only from a link target: the client text has none
-			if (stack.size() == 1)
-				return escapes();
-			stack.pop_back();
-			if (auto r = reopen_top(root_fd, stack); !r)
+			if (auto r = walk.pop(); !r)
 				return r.take_error();
 			continue;
 		}
-		if (may_search && stack.size() > 1) {
-			auto r = may_search(stack.back().st, join(stack));
-			if (!r)
+		if (may_search && !walk.at_root()) {
+			if (auto r = may_search(walk.top().st, walk.real()); !r)
 				return r.take_error();
 		}
-		auto found = lookup(fd_of(stack.back()), name);
+		auto found = lookup(walk.top_fd(), name);
 		if (!found)
 			return found.take_error();
 		Dir &d = found.value();
@@ -187,33 +218,18 @@ Result<RealObject> resolve_real(int root_fd, std::string_view path, const Search
 			push_front_components(pending, *target);
 			continue;
 		}
-		if (S_ISDIR(d.st.st_mode)) {
-			stack.push_back(std::move(d));
-			if (stack.size() > kKeptDirs + 1)
-				stack[stack.size() - 1 - kKeptDirs].fd.reset();
-			continue;
-		}
-		if (!pending.empty())
+		if (!S_ISDIR(d.st.st_mode) && !pending.empty())
 			return Error{ENOTDIR, "a path component is not a directory"};
-		stack.push_back(std::move(d));
-		break;
+		walk.push(std::move(d));
 	}
-	if (stack.size() == 1) { // the root itself
+	if (walk.at_root()) { // the root itself: its name is ""
 		auto root = lookup(root_fd, ".");
 		if (!root)
 			return root.take_error();
-		stack.push_back(std::move(root.value()));
-		stack.back().name.clear();
+		root->name.clear();
+		walk.push(std::move(root.value()));
 	}
-	RealObject obj;
-	obj.real_path = join(stack);
-	Dir &top = stack.back();
-	obj.fd = std::move(top.fd);
-	obj.st = top.st;
-	obj.name = std::move(top.name);
-	if (stack.size() > 2)
-		obj.parent = std::move(stack[stack.size() - 2].fd);
-	return obj;
+	return walk.finish();
 }
 
 } // namespace fileserver
