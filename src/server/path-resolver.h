@@ -18,10 +18,10 @@ Result<void> check_client_path(std::string_view path);
 
 // What a client path names beneath the root, found by resolve_real().
 struct RealObject {
-	UniqueFD fd;         // O_PATH, of the object itself (never a symlink)
-	struct stat st = {}; // of fd
-	UniqueFD parent;  // O_PATH, the directory holding it; invalid if that is the root (or for the root)
-	std::string name; // its name in that directory ("" for the root itself)
+	UniqueFD fd;           // O_PATH, of the object itself (never a symlink)
+	struct stat st = {};   // of fd
+	UniqueFD parent;       // O_PATH, its directory; invalid if that is the root
+	std::string name;      // its name there ("" for the root itself)
 	std::string real_path; // beneath the root, normalised; "" is the root
 };
 

@@ -36,8 +36,9 @@ public:
 	using StatusSource = std::function<std::string()>;
 
 	Transfer(const WorkerPool &pool, ServerStats &stats, StatusSource status)
-	        : pool_(pool), stats_(stats), status_(std::move(status))
-	{}
+		: pool_(pool), stats_(stats), status_(std::move(status))
+	{
+	}
 	void serve(Job &job);
 
 private:
