@@ -184,8 +184,8 @@ Result serve_status(ReplyStream &out, const std::string &json)
 {
 	if (json.size() > out.max_payload())
 		return refuse(out, -EMSGSIZE, "status does not fit in the reply queue's messages");
-	int r = out.send(ReplyType::Status,
-	                 std::span(reinterpret_cast<const std::uint8_t *>(json.data()), json.size()));
+	int r = out.send(ReplyType::Status, std::span(reinterpret_cast<const std::uint8_t *>(json.data()),
+						      json.size()));
 	if (r == 0)
 		r = out.send(ReplyType::End, encode_end({0}));
 	return r < 0 ? client_lost(r) : Result{};
