@@ -1,20 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "access-policy.h"
 
-#include <fcntl.h>
 #include <fnmatch.h>
-#include <grp.h>
-#include <linux/openat2.h>
 #include <pwd.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <map>
 #include <mutex>
 
-#include "util/openat2.h"
-#include "util/unique-fd.h"
+#include "util/user-groups.h"
 
 namespace fileserver {
 
@@ -101,22 +95,9 @@ std::vector<gid_t> groups_of(uid_t uid)
 	std::vector<gid_t> gids;
 	struct passwd pw, *found = nullptr;
 	std::vector<char> buf(16384);
-	if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found) {
-		int n = 64;
-		for (;;) {
-			gids.resize(static_cast<std::size_t>(n));
-			int want = n;
-			if (getgrouplist(pw.pw_name, pw.pw_gid, gids.data(), &want) >= 0) {
-				gids.resize(static_cast<std::size_t>(want));
-				break;
-			}
-			if (want <= n || want > 65536) {
-				gids.assign(1, pw.pw_gid);
-				break;
-			}
-			n = want;
-		}
-	}
+	if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found &&
+	    user_groups(pw.pw_name, pw.pw_gid, gids) < 0)
+		gids.assign(1, pw.pw_gid);
 	// An unknown uid has no groups: it gets what others get.
 	std::lock_guard guard(g_groups_lock);
 	g_groups[uid] = gids;
@@ -129,45 +110,13 @@ void clear_group_cache()
 	g_groups.clear();
 }
 
-int check_access(const AccessPolicy &policy, int root_fd, uid_t uid, std::string_view path,
-                 const struct stat &target, AccessNeed need, std::string &why)
+unsigned client_bits(const AccessPolicy &policy, uid_t uid, const std::vector<gid_t> &gids,
+                     const struct stat &st)
 {
-	std::string normalized = normalize_path(path);
-	if (!path_permitted(policy, normalized)) {
-		why = "refused by the server's access policy";
-		return -EACCES;
-	}
-	if (policy.mode == AccessMode::All)
-		return 0;
-
-	std::vector<gid_t> gids;
-	if (policy.mode == AccessMode::Owner)
-		gids = groups_of(uid);
-	auto bits = [&](const struct stat &st) -> unsigned {
-		if (policy.mode == AccessMode::WorldReadable)
-			return st.st_mode & 7;
-		return permitted_bits(uid, gids, st.st_uid, st.st_gid, st.st_mode);
-	};
-
-	// Every directory on the way (below the root) must be searchable.
-	std::size_t pos = 0;
-	while ((pos = normalized.find('/', pos)) != std::string::npos) {
-		std::string prefix = normalized.substr(0, pos++);
-		int fd = openat2_fd(root_fd, prefix, O_PATH | O_CLOEXEC, 0,
-		                    RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
-		struct stat st;
-		UniqueFD dir(fd);
-		if (fd < 0 || fstat(fd, &st) < 0 || !(bits(st) & 1)) {
-			why = "permission denied by the access policy (directory " + prefix + ")";
-			return -EACCES;
-		}
-	}
-	unsigned want = need == AccessNeed::Read ? 4 : need == AccessNeed::List ? 5 : 0;
-	if ((bits(target) & want) != want) {
-		why = policy.mode == AccessMode::WorldReadable
-		              ? "permission denied: not readable by others (access policy world-readable)"
-		              : "permission denied for uid " + std::to_string(uid) + " (access policy owner)";
-		return -EACCES;
+	switch (policy.mode) {
+	case AccessMode::WorldReadable: return st.st_mode & 7;
+	case AccessMode::Owner: return permitted_bits(uid, gids, st.st_uid, st.st_gid, st.st_mode);
+	case AccessMode::All: return 7;
 	}
 	return 0;
 }

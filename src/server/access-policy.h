@@ -20,8 +20,8 @@ enum class AccessMode {
 
 struct AccessPolicy {
 	AccessMode mode = AccessMode::WorldReadable;
-	// fnmatch(3) patterns on the normalised relative path ('*' matches '/'
-	// too). A path matching a deny pattern is refused; with allow patterns,
+	// fnmatch(3) patterns on the object's real path beneath the root,
+	// normalised ('*' matches '/' too). A path matching a deny pattern is refused; with allow patterns,
 	// a path must match one of them (the root itself always may).
 	std::vector<std::string> allow;
 	std::vector<std::string> deny;
@@ -52,11 +52,11 @@ enum class AccessNeed {
 // uid 0 gets everything, as root does without ACLs.
 unsigned permitted_bits(uid_t uid, const std::vector<gid_t> &gids, uid_t owner, gid_t group, mode_t mode);
 
-// Checks @policy for client @uid on @path (already resolved to @target
-// beneath @root_fd): the patterns, then the mode bits of every directory on
-// the way below the root and of the target. Returns 0 or -EACCES with @why.
-int check_access(const AccessPolicy &policy, int root_fd, uid_t uid, std::string_view path,
-                 const struct stat &target, AccessNeed need, std::string &why);
+// The rwx bits (4, 2, 1) client @uid has on a file of stat @st under
+// @policy's mode: others' bits (WorldReadable), permitted_bits with @gids,
+// the groups_of(@uid) (Owner), or all (All).
+unsigned client_bits(const AccessPolicy &policy, uid_t uid, const std::vector<gid_t> &gids,
+                     const struct stat &st);
 
 // The groups of @uid (primary included), cached until clear_group_cache().
 std::vector<gid_t> groups_of(uid_t uid);

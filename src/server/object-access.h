@@ -22,8 +22,14 @@ struct OpenedObject {
 };
 
 // Opens what the client's @path names beneath @root_fd for @need, and
-// checks @policy for client @uid on the object actually opened. The error's
-// why is a message for the client.
+// checks @policy for client @uid on the object actually opened: its real
+// path (symbolic links resolved, see resolve_real()) against the patterns,
+// the search bit of every directory passed, the object's own bits (Read: r,
+// List: r and x, Inspect: none). The type is checked on an O_PATH
+// descriptor before the real open, so no FIFO or device is ever opened.
+// Errors: EPERM, EACCES, EISDIR, ENOTDIR, ENOENT, ENAMETOOLONG, EINVAL, or
+// EAGAIN if the object was replaced meanwhile; why is a message for the
+// client.
 Result<OpenedObject> open_checked(const AccessPolicy &policy, int root_fd, uid_t uid, std::string_view path,
                                   AccessNeed need);
 

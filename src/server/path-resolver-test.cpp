@@ -17,7 +17,9 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "server/object-access.h"
 #include "server/path-resolver.h"
 
 using namespace fileserver;
@@ -130,9 +132,19 @@ struct Tree {
 	Tree(const Tree &) = delete;
 	Tree &operator=(const Tree &) = delete;
 
-	int resolve(std::string_view path, OpenPurpose purpose, ResolvedPath &out, std::string &why) const
+	// The resolution and type checks alone: policy "all", client root.
+	int resolve(std::string_view path, AccessNeed purpose, OpenedObject &out, std::string &why) const
 	{
-		return resolve_beneath(root_fd, path, purpose, out, why);
+		AccessPolicy all;
+		all.mode = AccessMode::All;
+		auto r = open_checked(all, root_fd, 0, path, purpose);
+		if (!r) {
+			why = r.error().why;
+			return -r.error().code;
+		}
+		why.clear();
+		out = std::move(r).value();
+		return 0;
 	}
 };
 
@@ -142,15 +154,15 @@ struct Outcome {
 	bool fd_valid;
 };
 
-Outcome resolve(const Tree &t, std::string_view path, OpenPurpose purpose)
+Outcome resolve(const Tree &t, std::string_view path, AccessNeed purpose)
 {
-	ResolvedPath rp;
+	OpenedObject rp;
 	std::string why;
 	int r = t.resolve(path, purpose, rp, why);
 	return {r, why, rp.fd.valid()};
 }
 
-void check_refused(const Tree &t, std::string_view path, OpenPurpose purpose, int err)
+void check_refused(const Tree &t, std::string_view path, AccessNeed purpose, int err)
 {
 	CAPTURE(path);
 	CAPTURE(static_cast<int>(purpose));
@@ -179,7 +191,7 @@ Outcome read_fifo(const Tree &t, bool &blocked)
 		if (fd >= 0)
 			close(fd);
 	});
-	auto o = resolve(t, "fifo", OpenPurpose::Read);
+	auto o = resolve(t, "fifo", AccessNeed::Read);
 	{
 		std::lock_guard guard(lock);
 		done = true;
@@ -189,7 +201,7 @@ Outcome read_fifo(const Tree &t, bool &blocked)
 	return o;
 }
 
-constexpr OpenPurpose kAllPurposes[] = {OpenPurpose::Read, OpenPurpose::Directory, OpenPurpose::Inspect};
+constexpr AccessNeed kAllPurposes[] = {AccessNeed::Read, AccessNeed::List, AccessNeed::Inspect};
 
 } // namespace
 
@@ -200,9 +212,7 @@ TEST_CASE("check_client_path accepts ordinary relative paths")
 	for (std::string_view p : {"", ".", "file.txt", "a/b/c", "./file.txt", "a//b", "dir/", "...", "..foo",
 	                           "foo..", ".hidden", "a/.../b"}) {
 		CAPTURE(p);
-		std::string why;
-		CHECK(check_client_path(p, why) == 0);
-		CHECK(why.empty());
+		CHECK(check_client_path(p).ok());
 	}
 }
 
@@ -230,29 +240,30 @@ TEST_CASE("check_client_path refuses escapes, NULs and long names")
 	};
 	for (const auto &c : cases) {
 		CAPTURE(c.path);
-		std::string why;
-		CHECK(check_client_path(c.path, why) == -c.err);
-		CHECK_FALSE(why.empty());
+		auto r = check_client_path(c.path);
+		REQUIRE_FALSE(r.ok());
+		CHECK(r.error().code == c.err);
+		CHECK_FALSE(r.error().why.empty());
 	}
 
-	std::string why;
-	CHECK(check_client_path(std::string(NAME_MAX, 'c'), why) == 0);
+	CHECK(check_client_path(std::string(NAME_MAX, 'c')).ok());
 	// The longest accepted path: 4095 bytes of components of at most NAME_MAX.
 	std::string longest;
 	while (longest.size() < PATH_MAX - 1)
 		longest += std::string(200, 'a') + "/";
 	longest.resize(PATH_MAX - 1);
-	CHECK(check_client_path(longest, why) == 0);
+	CHECK(check_client_path(longest).ok());
 	longest += "b";
-	CHECK(check_client_path(longest, why) == -ENAMETOOLONG);
+	REQUIRE_FALSE(check_client_path(longest).ok());
+	CHECK(check_client_path(longest).error().code == ENAMETOOLONG);
 }
 
 TEST_CASE("a plain file is opened for reading")
 {
 	Tree t;
-	ResolvedPath rp;
+	OpenedObject rp;
 	std::string why;
-	REQUIRE(t.resolve("file.txt", OpenPurpose::Read, rp, why) == 0);
+	REQUIRE(t.resolve("file.txt", AccessNeed::Read, rp, why) == 0);
 	CHECK(why.empty());
 	REQUIRE(rp.fd.valid());
 	CHECK(S_ISREG(rp.st.st_mode));
@@ -268,9 +279,9 @@ TEST_CASE("a file in a subdirectory")
 	for (std::string_view p :
 	     {"sub/inner.txt", "./sub/inner.txt", "sub//inner.txt", "sublink/inner.txt"}) {
 		CAPTURE(p);
-		ResolvedPath rp;
+		OpenedObject rp;
 		std::string why;
-		REQUIRE(t.resolve(p, OpenPurpose::Read, rp, why) == 0);
+		REQUIRE(t.resolve(p, AccessNeed::Read, rp, why) == 0);
 		CHECK(read_all(rp.fd.get()) == "inner");
 	}
 }
@@ -279,10 +290,10 @@ TEST_CASE("the empty path and \".\" name the root for Directory and Inspect")
 {
 	Tree t;
 	for (std::string_view p : {"", "."}) {
-		for (auto purpose : {OpenPurpose::Directory, OpenPurpose::Inspect}) {
+		for (auto purpose : {AccessNeed::List, AccessNeed::Inspect}) {
 			CAPTURE(p);
 			CAPTURE(static_cast<int>(purpose));
-			ResolvedPath rp;
+			OpenedObject rp;
 			std::string why;
 			REQUIRE(t.resolve(p, purpose, rp, why) == 0);
 			REQUIRE(rp.fd.valid());
@@ -292,16 +303,16 @@ TEST_CASE("the empty path and \".\" name the root for Directory and Inspect")
 		}
 	}
 	// Reading the root is reading a directory.
-	check_refused(t, "", OpenPurpose::Read, EISDIR);
-	check_refused(t, ".", OpenPurpose::Read, EISDIR);
+	check_refused(t, "", AccessNeed::Read, EISDIR);
+	check_refused(t, ".", AccessNeed::Read, EISDIR);
 }
 
 TEST_CASE("Directory opens a subdirectory that can be listed")
 {
 	Tree t;
-	ResolvedPath rp;
+	OpenedObject rp;
 	std::string why;
-	REQUIRE(t.resolve("sub", OpenPurpose::Directory, rp, why) == 0);
+	REQUIRE(t.resolve("sub", AccessNeed::List, rp, why) == 0);
 	CHECK(S_ISDIR(rp.st.st_mode));
 	// A real (not O_PATH) descriptor: it can be read with getdents.
 	int dfd = dup(rp.fd.get());
@@ -349,7 +360,7 @@ TEST_CASE("over-long paths and components are refused with ENAMETOOLONG")
 		check_refused(t, "sub/" + std::string(256, 'c'), purpose, ENAMETOOLONG);
 	}
 	// A 255-byte component is a valid name that simply does not exist.
-	check_refused(t, std::string(255, 'c'), OpenPurpose::Read, ENOENT);
+	check_refused(t, std::string(255, 'c'), AccessNeed::Read, ENOENT);
 }
 
 TEST_CASE("symlinks that stay inside the root are followed")
@@ -357,15 +368,15 @@ TEST_CASE("symlinks that stay inside the root are followed")
 	Tree t;
 	for (std::string_view p : {"link", "sub/uplink"}) {
 		CAPTURE(p);
-		ResolvedPath rp;
+		OpenedObject rp;
 		std::string why;
-		REQUIRE(t.resolve(p, OpenPurpose::Read, rp, why) == 0);
+		REQUIRE(t.resolve(p, AccessNeed::Read, rp, why) == 0);
 		CHECK(S_ISREG(rp.st.st_mode));
 		CHECK(read_all(rp.fd.get()) == "hello");
 	}
-	ResolvedPath rp;
+	OpenedObject rp;
 	std::string why;
-	REQUIRE(t.resolve("sublink", OpenPurpose::Directory, rp, why) == 0);
+	REQUIRE(t.resolve("sublink", AccessNeed::List, rp, why) == 0);
 	CHECK(S_ISDIR(rp.st.st_mode));
 }
 
@@ -402,11 +413,11 @@ TEST_CASE("a FIFO is refused for reading without blocking")
 	CHECK_FALSE(o.why.empty());
 	CHECK_FALSE(o.fd_valid);
 
-	check_refused(t, "fifo", OpenPurpose::Directory, ENOTDIR);
+	check_refused(t, "fifo", AccessNeed::List, ENOTDIR);
 
-	ResolvedPath rp;
+	OpenedObject rp;
 	std::string why;
-	REQUIRE(t.resolve("fifo", OpenPurpose::Inspect, rp, why) == 0);
+	REQUIRE(t.resolve("fifo", AccessNeed::Inspect, rp, why) == 0);
 	CHECK(rp.fd.valid());
 	CHECK(S_ISFIFO(rp.st.st_mode));
 	CHECK(why.empty());
@@ -426,11 +437,11 @@ TEST_CASE("a socket is refused for reading")
 	close(s);
 	REQUIRE(r == 0);
 
-	check_refused(t, "sock", OpenPurpose::Read, EPERM);
-	check_refused(t, "sock", OpenPurpose::Directory, ENOTDIR);
-	ResolvedPath rp;
+	check_refused(t, "sock", AccessNeed::Read, EPERM);
+	check_refused(t, "sock", AccessNeed::List, ENOTDIR);
+	OpenedObject rp;
 	std::string why;
-	REQUIRE(t.resolve("sock", OpenPurpose::Inspect, rp, why) == 0);
+	REQUIRE(t.resolve("sock", AccessNeed::Inspect, rp, why) == 0);
 	CHECK(S_ISSOCK(rp.st.st_mode));
 }
 
@@ -444,18 +455,18 @@ TEST_CASE("a symlink loop is refused")
 TEST_CASE("a directory cannot be read")
 {
 	Tree t;
-	check_refused(t, "sub", OpenPurpose::Read, EISDIR);
-	check_refused(t, "sub/", OpenPurpose::Read, EISDIR);
-	check_refused(t, "sublink", OpenPurpose::Read, EISDIR);
+	check_refused(t, "sub", AccessNeed::Read, EISDIR);
+	check_refused(t, "sub/", AccessNeed::Read, EISDIR);
+	check_refused(t, "sublink", AccessNeed::Read, EISDIR);
 }
 
 TEST_CASE("a file is not a directory")
 {
 	Tree t;
-	check_refused(t, "file.txt", OpenPurpose::Directory, ENOTDIR);
-	check_refused(t, "link", OpenPurpose::Directory, ENOTDIR);
-	check_refused(t, "file.txt/x", OpenPurpose::Read, ENOTDIR);
-	check_refused(t, "file.txt/x", OpenPurpose::Inspect, ENOTDIR);
+	check_refused(t, "file.txt", AccessNeed::List, ENOTDIR);
+	check_refused(t, "link", AccessNeed::List, ENOTDIR);
+	check_refused(t, "file.txt/x", AccessNeed::Read, ENOTDIR);
+	check_refused(t, "file.txt/x", AccessNeed::Inspect, ENOTDIR);
 }
 
 TEST_CASE("Inspect reports the type and size of any entry")
@@ -470,14 +481,14 @@ TEST_CASE("Inspect reports the type and size of any entry")
 	};
 	for (const auto &c : cases) {
 		CAPTURE(c.path);
-		ResolvedPath rp;
+		OpenedObject rp;
 		std::string why;
-		REQUIRE(t.resolve(c.path, OpenPurpose::Inspect, rp, why) == 0);
+		REQUIRE(t.resolve(c.path, AccessNeed::Inspect, rp, why) == 0);
 		CHECK((rp.st.st_mode & S_IFMT) == c.type);
 	}
-	ResolvedPath rp;
+	OpenedObject rp;
 	std::string why;
-	REQUIRE(t.resolve("link", OpenPurpose::Inspect, rp, why) == 0);
+	REQUIRE(t.resolve("link", AccessNeed::Inspect, rp, why) == 0);
 	CHECK(rp.st.st_size == 5);
 }
 
@@ -486,28 +497,136 @@ TEST_CASE("a file with mode 000")
 	Tree t;
 	if (geteuid() == 0) {
 		// Root (CAP_DAC_OVERRIDE) reads it anyway.
-		ResolvedPath rp;
+		OpenedObject rp;
 		std::string why;
-		REQUIRE(t.resolve("noperm.txt", OpenPurpose::Read, rp, why) == 0);
+		REQUIRE(t.resolve("noperm.txt", AccessNeed::Read, rp, why) == 0);
 		CHECK((rp.st.st_mode & 07777) == 0);
 		CHECK(read_all(rp.fd.get()) == "locked");
 	} else {
-		check_refused(t, "noperm.txt", OpenPurpose::Read, EACCES);
+		check_refused(t, "noperm.txt", AccessNeed::Read, EACCES);
 	}
 }
 
 TEST_CASE("a failed resolve leaves no descriptor behind")
 {
 	Tree t;
-	ResolvedPath rp;
+	OpenedObject rp;
 	std::string why;
-	REQUIRE(t.resolve("file.txt", OpenPurpose::Read, rp, why) == 0);
+	REQUIRE(t.resolve("file.txt", AccessNeed::Read, rp, why) == 0);
 	REQUIRE(rp.fd.valid());
-	ResolvedPath rp2;
+	OpenedObject rp2;
 	std::string why2;
-	CHECK(t.resolve("sub", OpenPurpose::Read, rp2, why2) == -EISDIR);
+	CHECK(t.resolve("sub", AccessNeed::Read, rp2, why2) == -EISDIR);
 	CHECK_FALSE(rp2.fd.valid());
 	CHECK(why2 == "is a directory");
+}
+
+TEST_CASE("resolve_real reports the real path, links resolved")
+{
+	Tree t;
+	struct {
+		std::string_view path, real;
+	} cases[] = {
+	        {"", ""},
+	        {".", ""},
+	        {"file.txt", "file.txt"},
+	        {"link", "file.txt"},
+	        {"sub/uplink", "file.txt"},
+	        {"sublink", "sub"},
+	        {"sublink/inner.txt", "sub/inner.txt"},
+	        {"./sublink//uplink", "file.txt"},
+	};
+	for (const auto &c : cases) {
+		CAPTURE(c.path);
+		auto r = resolve_real(t.root_fd, c.path, {});
+		REQUIRE(r.ok());
+		CHECK(r->real_path == c.real);
+		CHECK(r->parent.valid() == (c.real.find('/') != std::string_view::npos));
+		CHECK(r->name.empty() == c.real.empty());
+		CHECK((fcntl(r->fd.get(), F_GETFL) & O_PATH) != 0);
+	}
+}
+
+TEST_CASE("resolve_real asks about every directory it searches, by its real path")
+{
+	Tree t;
+	std::vector<std::string> asked;
+	SearchCheck record = [&](const struct stat &st, std::string_view dir) -> Result<void> {
+		CHECK(S_ISDIR(st.st_mode));
+		asked.emplace_back(dir);
+		return {};
+	};
+	REQUIRE(resolve_real(t.root_fd, "sublink/uplink", record).ok());
+	// sub, for "uplink"; after the link's "..", file.txt is looked up in the root.
+	CHECK(asked == std::vector<std::string>{"sub"});
+	asked.clear();
+	SearchCheck refuse = [&](const struct stat &, std::string_view dir) -> Result<void> {
+		return Error{EACCES, "no search in " + std::string(dir)};
+	};
+	auto r = resolve_real(t.root_fd, "sublink/inner.txt", refuse);
+	REQUIRE_FALSE(r.ok());
+	CHECK(r.error().code == EACCES);
+	CHECK(r.error().why == "no search in sub");
+	// The root itself is never asked about.
+	CHECK(resolve_real(t.root_fd, "link", refuse).ok());
+}
+
+TEST_CASE("resolve_real follows 40 links, not 41")
+{
+	Tree t;
+	// c0 -> file.txt, c1 -> c0, ...: c39 takes 40 links.
+	REQUIRE(symlink("file.txt", (t.root + "/c0").c_str()) == 0);
+	for (int i = 1; i <= 40; i++)
+		REQUIRE(symlink(("c" + std::to_string(i - 1)).c_str(),
+		                (t.root + "/c" + std::to_string(i)).c_str()) == 0);
+	auto ok = resolve_real(t.root_fd, "c39", {});
+	REQUIRE(ok.ok());
+	CHECK(ok->real_path == "file.txt");
+	auto loop = resolve_real(t.root_fd, "c40", {});
+	REQUIRE_FALSE(loop.ok());
+	CHECK(loop.error().code == EPERM);
+}
+
+TEST_CASE("resolve_real climbs back out of a deep tree by link")
+{
+	Tree t;
+	// sub/d/d/.../d (20 deep) holding top -> the root's file.txt, 21 levels up,
+	// beyond the directories whose descriptors the walk keeps.
+	std::string rel = "sub";
+	for (int i = 0; i < 20; i++) {
+		rel += "/d";
+		REQUIRE(mkdir((t.root + "/" + rel).c_str(), 0755) == 0);
+	}
+	std::string up;
+	for (int i = 0; i < 21; i++)
+		up += "../";
+	REQUIRE(symlink((up + "file.txt").c_str(), (t.root + "/" + rel + "/top").c_str()) == 0);
+	REQUIRE(symlink((up + "sub/inner.txt").c_str(), (t.root + "/" + rel + "/inner").c_str()) == 0);
+	REQUIRE(symlink((up + "../x").c_str(), (t.root + "/" + rel + "/out").c_str()) == 0);
+	auto open_fds = [] {
+		auto it = std::filesystem::directory_iterator("/proc/self/fd");
+		return std::distance(it, std::filesystem::directory_iterator());
+	};
+	const auto before = open_fds();
+	std::vector<std::string> asked;
+	long most = 0;
+	SearchCheck record = [&](const struct stat &, std::string_view dir) -> Result<void> {
+		asked.emplace_back(dir);
+		most = std::max<long>(most, open_fds() - before);
+		return {};
+	};
+	auto r = resolve_real(t.root_fd, rel + "/top", record);
+	REQUIRE(r.ok());
+	CHECK(r->real_path == "file.txt");
+	CHECK(asked.size() == 21); // sub and the 20 below it
+	CHECK(most <= 10);         // a bounded number of directories held, not one per level
+	r = resolve_real(t.root_fd, rel + "/inner", {});
+	REQUIRE(r.ok());
+	CHECK(r->real_path == "sub/inner.txt");
+	CHECK(r->parent.valid());
+	r = resolve_real(t.root_fd, rel + "/out", {});
+	REQUIRE_FALSE(r.ok());
+	CHECK(r.error().code == EPERM);
 }
 
 TEST_SUITE_END();

@@ -4,8 +4,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <deque>
+#include <vector>
 
 #include "protocol/wire.h"
 #include "util/errno-util.h"
@@ -13,93 +16,220 @@
 
 namespace fileserver {
 
-int check_client_path(std::string_view path, std::string &why)
+namespace {
+
+// POSIX allows at least 8; Linux follows 40 before ELOOP. The same here.
+constexpr int kMaxSymlinks = 40;
+// Descriptors kept for the deepest directories of the walk; a path of 2000
+// directories must not take 2000 descriptors. A ".." from a link target
+// below them reopens the directory by its real path and checks its inode.
+constexpr std::size_t kKeptDirs = 8;
+
+// A directory on the real path, or the final object.
+struct Dir {
+	UniqueFD fd; // O_PATH; dropped for all but the deepest kKeptDirs directories
+	struct stat st = {};
+	std::string name;
+	std::size_t end = 0; // the length of the real path up to and including it
+};
+
+// The components of @text, pushed in front of @pending in their order. Empty
+// and "." components are kept: after a non-directory they mean ENOTDIR.
+void push_front_components(std::deque<std::string> &pending, std::string_view text)
 {
-	if (path.find('\0') != std::string_view::npos) {
-		why = "path contains a NUL byte";
-		return -EINVAL;
+	std::vector<std::string> parts;
+	std::size_t start = 0;
+	while (start <= text.size()) {
+		std::size_t end = text.find('/', start);
+		if (end == std::string_view::npos)
+			end = text.size();
+		parts.emplace_back(text.substr(start, end - start));
+		start = end + 1;
 	}
-	if (path.size() >= PATH_MAX || path.size() > protocol::kMaxPathSize) {
-		why = "path too long";
-		return -ENAMETOOLONG;
+	pending.insert(pending.begin(), parts.begin(), parts.end());
+}
+
+Error escapes()
+{
+	return Error{EPERM, "path escapes the served root"};
+}
+
+Error lookup_error(int err)
+{
+	switch (-err) {
+	case ENOENT: return Error{ENOENT, "no such file or directory"};
+	case EACCES: return Error{EACCES, "permission denied"};
+	case ENAMETOOLONG: return Error{ENAMETOOLONG, "path too long"};
+	default: return Error::from_errno(err, "cannot open: " + errno_string(err));
 	}
-	if (!path.empty() && path[0] == '/') {
-		why = "absolute paths are refused: paths are relative to the served root";
-		return -EPERM;
+}
+
+// Opens @name in @dir O_PATH without following anything (a symlink is
+// opened itself) and fstats it.
+Result<Dir> lookup(int dir, const std::string &name)
+{
+	int fd = openat2_fd(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0,
+	                    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (fd < 0)
+		return lookup_error(fd);
+	Dir d;
+	d.fd.reset(fd);
+	d.name = name;
+	if (fstat(fd, &d.st) < 0)
+		return Error::from_errno(errno, "cannot stat");
+	return d;
+}
+
+Result<std::string> read_link(int fd)
+{
+	std::string target(PATH_MAX, '\0');
+	ssize_t n = readlinkat(fd, "", target.data(), target.size());
+	if (n < 0)
+		return Error::from_errno(errno, "cannot read symbolic link");
+	if (static_cast<std::size_t>(n) >= target.size())
+		return Error{ENAMETOOLONG, "symbolic link target too long"};
+	target.resize(static_cast<std::size_t>(n));
+	return target;
+}
+
+// The directories passed so far beneath the root: the real path. The root
+// itself is stack_[0], used through root_fd_.
+class Walk
+{
+public:
+	explicit Walk(int root_fd) : root_fd_(root_fd), stack_(1) {}
+
+	[[nodiscard]] bool at_root() const { return stack_.size() == 1; }
+	[[nodiscard]] const Dir &top() const { return stack_.back(); }
+	[[nodiscard]] int top_fd() const { return at_root() ? root_fd_ : stack_.back().fd.get(); }
+	[[nodiscard]] const std::string &real() const { return real_; }
+
+	void push(Dir d)
+	{
+		if (!at_root())
+			real_ += '/';
+		real_ += d.name;
+		d.end = real_.size();
+		stack_.push_back(std::move(d));
+		if (stack_.size() > kKeptDirs + 1)
+			stack_[stack_.size() - 1 - kKeptDirs].fd.reset();
 	}
+
+	// A ".." from a link target. The new top gets its descriptor back if it
+	// was dropped: reopened by its real path, checked to be the same inode.
+	Result<void> pop()
+	{
+		if (at_root())
+			return escapes();
+		stack_.pop_back();
+		real_.resize(stack_.back().end);
+		Dir &d = stack_.back();
+		if (at_root() || d.fd.valid())
+			return {};
+		int fd = openat2_fd(root_fd_, real_, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+		                    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		UniqueFD owner(fd);
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != d.st.st_dev || st.st_ino != d.st.st_ino)
+			return Error{EAGAIN, "a directory on the path was replaced meanwhile; try again"};
+		d.fd = std::move(owner);
+		return {};
+	}
+
+	// The top as the object found; the directory below it as its parent.
+	RealObject finish()
+	{
+		RealObject obj;
+		obj.real_path = std::move(real_);
+		Dir &d = stack_.back();
+		obj.fd = std::move(d.fd);
+		obj.st = d.st;
+		obj.name = std::move(d.name);
+		if (stack_.size() > 2)
+			obj.parent = std::move(stack_[stack_.size() - 2].fd);
+		return obj;
+	}
+
+private:
+	int root_fd_;
+	std::vector<Dir> stack_;
+	std::string real_;
+};
+
+} // namespace
+
+Result<void> check_client_path(std::string_view path)
+{
+	if (path.find('\0') != std::string_view::npos)
+		return Error{EINVAL, "path contains a NUL byte"};
+	if (path.size() >= PATH_MAX || path.size() > protocol::kMaxPathSize)
+		return Error{ENAMETOOLONG, "path too long"};
+	if (!path.empty() && path[0] == '/')
+		return Error{EPERM, "absolute paths are refused: paths are relative to the served root"};
 	std::size_t start = 0;
 	while (start <= path.size()) {
 		std::size_t end = path.find('/', start);
 		if (end == std::string_view::npos)
 			end = path.size();
 		std::string_view component = path.substr(start, end - start);
-		if (component == "..") {
-			why = "'..' is refused in paths";
-			return -EPERM;
-		}
-		if (component.size() > NAME_MAX) {
-			why = "path component too long";
-			return -ENAMETOOLONG;
-		}
+		if (component == "..")
+			return Error{EPERM, "'..' is refused in paths"};
+		if (component.size() > NAME_MAX)
+			return Error{ENAMETOOLONG, "path component too long"};
 		start = end + 1;
 	}
-	return 0;
+	return {};
 }
 
-int resolve_beneath(int root_fd, std::string_view path, OpenPurpose purpose, ResolvedPath &out,
-                    std::string &why)
+Result<RealObject> resolve_real(int root_fd, std::string_view path, const SearchCheck &may_search)
 {
-	int r = check_client_path(path, why);
-	if (r < 0)
-		return r;
-
-	std::uint64_t flags = O_CLOEXEC;
-	switch (purpose) {
-	case OpenPurpose::Read:
-		// O_NONBLOCK: a FIFO planted under the root must not block a worker.
-		flags |= O_RDONLY | O_NONBLOCK | O_NOCTTY;
-		break;
-	case OpenPurpose::Directory: flags |= O_RDONLY | O_DIRECTORY; break;
-	case OpenPurpose::Inspect:
-		// openat2 refuses O_PATH with any flag but O_DIRECTORY/O_NOFOLLOW/O_CLOEXEC.
-		flags |= O_PATH;
-		break;
-	}
-
-	std::string p = path.empty() ? std::string(".") : std::string(path);
-	int fd = openat2_fd(root_fd, p, flags, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
-	if (fd < 0) {
-		switch (-fd) {
-		case ENOENT: why = "no such file or directory"; break;
-		case ENOTDIR:
-			why = purpose == OpenPurpose::Directory ? "not a directory"
-			                                        : "a path component is not a directory";
-			break;
-		case EXDEV: why = "path escapes the served root"; return -EPERM;
-		case ELOOP: why = "too many levels of symbolic links"; return -EPERM;
-		case EACCES: why = "permission denied"; break;
-		case ENAMETOOLONG: why = "path too long"; break;
-		case ENXIO: why = "not a regular file"; return -EPERM;
-		default: why = "cannot open: " + errno_string(fd); break;
+	Walk walk(root_fd);
+	std::deque<std::string> pending;
+	push_front_components(pending, path);
+	int links = 0;
+	while (!pending.empty()) {
+		std::string name = std::move(pending.front());
+		pending.pop_front();
+		if (name.empty() || name == ".")
+			continue;
+		if (name == "..") { // only from a link target: the client text has none
+			if (auto r = walk.pop(); !r)
+				return r.take_error();
+			continue;
 		}
-		return fd;
-	}
-	out.fd.reset(fd);
-	if (fstat(fd, &out.st) < 0) {
-		int err = errno;
-		why = "cannot stat";
-		return -err;
-	}
-	if (purpose == OpenPurpose::Read && !S_ISREG(out.st.st_mode)) {
-		out.fd.reset();
-		if (S_ISDIR(out.st.st_mode)) {
-			why = "is a directory";
-			return -EISDIR;
+		if (may_search && !walk.at_root()) {
+			if (auto r = may_search(walk.top().st, walk.real()); !r)
+				return r.take_error();
 		}
-		why = "not a regular file";
-		return -EPERM;
+		auto found = lookup(walk.top_fd(), name);
+		if (!found)
+			return found.take_error();
+		Dir &d = found.value();
+		if (S_ISLNK(d.st.st_mode)) {
+			if (++links > kMaxSymlinks)
+				return Error{EPERM, "too many levels of symbolic links"};
+			auto target = read_link(d.fd.get());
+			if (!target)
+				return target.take_error();
+			if (target->empty())
+				return Error{ENOENT, "no such file or directory"};
+			if ((*target)[0] == '/')
+				return escapes();
+			push_front_components(pending, *target);
+			continue;
+		}
+		if (!S_ISDIR(d.st.st_mode) && !pending.empty())
+			return Error{ENOTDIR, "a path component is not a directory"};
+		walk.push(std::move(d));
 	}
-	return 0;
+	if (walk.at_root()) { // the root itself: its name is ""
+		auto root = lookup(root_fd, ".");
+		if (!root)
+			return root.take_error();
+		root->name.clear();
+		walk.push(std::move(root.value()));
+	}
+	return walk.finish();
 }
 
 } // namespace fileserver

@@ -3,32 +3,41 @@
 
 #include <sys/stat.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
+#include "util/error.h"
 #include "util/unique-fd.h"
 
 namespace fileserver {
 
-enum class OpenPurpose {
-	Read,      // file content: regular files only
-	Directory, // listing: directories only
-	Inspect,   // metadata: any type, opened O_PATH (no side effects)
-};
-
-struct ResolvedPath {
-	UniqueFD fd;
-	struct stat st = {};
-};
-
 // Checks the text of a client path: no NUL, not absolute, no ".."
-// component, bounded length. Returns 0 or -errno with @why set.
-int check_client_path(std::string_view path, std::string &why);
+// component, bounded length. The error's why is a message for the client.
+Result<void> check_client_path(std::string_view path);
 
-// Opens @path beneath @root_fd, never leaving it (openat2 RESOLVE_BENEATH,
-// no magic links). An empty path or "." names the root itself. Returns 0 or
-// -errno with @why set to a message for the client.
-int resolve_beneath(int root_fd, std::string_view path, OpenPurpose purpose, ResolvedPath &out,
-                    std::string &why);
+// What a client path names beneath the root, found by resolve_real().
+struct RealObject {
+	UniqueFD fd;           // O_PATH, of the object itself (never a symlink)
+	struct stat st = {};   // of fd
+	UniqueFD parent;       // O_PATH, its directory; invalid if that is the root
+	std::string name;      // its name there ("" for the root itself)
+	std::string real_path; // beneath the root, normalised; "" is the root
+};
+
+// Asked before a name is looked up in a directory below the root (the root
+// itself is not asked): @dir is that directory's stat, @real_dir its real path.
+using SearchCheck = std::function<Result<void>(const struct stat &dir, std::string_view real_dir)>;
+
+// Resolves @path (which passed check_client_path) beneath @root_fd one
+// component at a time, each opened O_PATH with openat2(RESOLVE_NO_SYMLINKS),
+// following symbolic links itself: a relative target is resolved against the
+// real directories reached so far; an absolute target, or ".." above the
+// root, is refused (EPERM); more than 40 links give EPERM too. Every
+// directory passed, including those holding a link, goes through
+// @may_search (if set) on the descriptor held, so the decision and the
+// lookup concern the same directory. Nothing is opened but with O_PATH, and
+// only a bounded number of directories are held open at once.
+Result<RealObject> resolve_real(int root_fd, std::string_view path, const SearchCheck &may_search);
 
 } // namespace fileserver
