@@ -38,6 +38,16 @@ def encode_request(op, reply_queue, path=b"", req_id=1, nonce=b"N" * 16, offset=
     return header + q + p
 
 
+def decode_request(msg):
+    """A request's fields as a dict (what a fake server needs to answer it)."""
+    (magic, version, op, req_id, nonce, offset, length, qlen, plen, flags,
+     _reserved) = struct.unpack_from("=" + _REQUEST, msg)
+    q = msg[REQUEST_HEADER_SIZE:REQUEST_HEADER_SIZE + qlen]
+    path = msg[REQUEST_HEADER_SIZE + qlen:REQUEST_HEADER_SIZE + qlen + plen]
+    return {"magic": magic, "version": version, "op": op, "id": req_id, "nonce": nonce, "offset": offset,
+            "length": length, "reply_queue": q.decode(errors="surrogateescape"), "path": path, "flags": flags}
+
+
 def encode_reply(rtype, payload=b"", seq=0, req_id=1, nonce=b"N" * 16, magic=REPLY_MAGIC, version=VERSION,
                  reserved=0, size=None, order="="):
     """A reply: the 48-byte header, then @payload."""

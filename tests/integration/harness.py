@@ -404,6 +404,13 @@ class FileserverTestCase(unittest.TestCase):
         config.update(overrides)
         return config
 
+    def write_config(self, text, name="config.json"):
+        """A configuration file in the test's directory: JSON text, or a dict."""
+        path = os.path.join(self.tmp, name)
+        with open(path, "w") as f:
+            f.write(text if isinstance(text, str) else json.dumps(text))
+        return path
+
     def start_daemon(self, wait=True, extra_args=(), **overrides):
         config = self.make_config(**overrides)
         workdir = tempfile.mkdtemp(prefix="daemon-", dir=self.tmp)

@@ -16,12 +16,6 @@ from harness import DEXIT_BAD_CONFIG, DEXIT_USAGE, EXIT_USAGE  # noqa: E402
 
 class DaemonConfigTest(harness.FileserverTestCase):
 
-    def write_config(self, text, name="config.json"):
-        path = os.path.join(self.tmp, name)
-        with open(path, "w") as f:
-            f.write(text if isinstance(text, str) else json.dumps(text))
-        return path
-
     def test_check_config_prints_json(self):
         config = self.make_config(workers=3, backlog=7, log_level="warning", send_timeout_ms=1234,
                                   shutdown_timeout_ms=4321, queue_max_messages=5,

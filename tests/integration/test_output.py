@@ -10,7 +10,6 @@ import errno
 import os
 import signal
 import stat
-import struct
 import sys
 import threading
 
@@ -20,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import test_lifecycle  # noqa: E402  (its classes are not collected here)
 from harness import MiB  # noqa: E402
+from fstest import wire  # noqa: E402
 
 
 def tmpfile_size(pid, directory):
@@ -156,16 +156,15 @@ class FileChangedTest(harness.FileserverTestCase):
         p = self.spawn_ctl("--timeout", "30", "--quiet", "get", "f", *get_args, queue=server.name)
         req = server.receive(30)
         self.assertIsNotNone(req, "no request")
-        fields = harness._REQUEST.unpack_from(req)
-        req_id, nonce, qlen = fields[3], fields[4], fields[7]
-        reply_queue = req[harness._REQUEST.size:harness._REQUEST.size + qlen].decode()
+        fields = wire.decode_request(req)
         text = b"file changed while it was sent"
-        payloads = [(harness.META, harness._META.pack(8, 0, 8, 0o100644, 0, 0, 0, 0, 0, 4)),
-                    (harness.DATA, b"1234"),
-                    (harness.ERROR, struct.pack("=II", errno.ESTALE, len(text)) + text)]
+        payloads = [(wire.META, wire.meta_payload(size=8, offset=0, length=8, uid=0, gid=0, mtime=0, nsec=0,
+                                                  chunk=4)),
+                    (wire.DATA, b"1234"),
+                    (wire.ERROR, wire.error_payload(errno.ESTALE, text))]
         for seq, (kind, payload) in enumerate(payloads):
-            harness.mq_send_to(reply_queue, harness._REPLY.pack(
-                harness.REPLY_MAGIC, 1, kind, req_id, nonce, seq, len(payload), 0) + payload)
+            harness.mq_send_to(fields["reply_queue"], wire.encode_reply(
+                kind, payload, seq=seq, req_id=fields["id"], nonce=fields["nonce"]))
         out, err = p.communicate(timeout=60)
         return p.returncode, out, err.decode(errors="replace")
 
