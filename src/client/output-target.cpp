@@ -24,27 +24,24 @@ Error cannot(const char *what, const std::string &name, int err)
 
 } // namespace
 
-int resolve_final_symlinks(const std::string &path, std::string &out)
+Result<std::string> resolve_final_symlinks(const std::string &path)
 {
 	std::string p = path;
 	for (int i = 0; i <= kMaxLinks; i++) {
 		struct stat st;
 		if (lstat(p.c_str(), &st) < 0) {
 			if (errno != ENOENT)
-				return -errno;
-			out = p; // a dangling link names the file to create
-			return 0;
+				return cannot("resolve", path, errno);
+			return p; // a dangling link names the file to create
 		}
-		if (!S_ISLNK(st.st_mode)) {
-			out = p;
-			return 0;
-		}
+		if (!S_ISLNK(st.st_mode))
+			return p;
 		char buf[PATH_MAX];
 		ssize_t n = readlink(p.c_str(), buf, sizeof(buf));
 		if (n < 0)
-			return -errno;
+			return cannot("resolve", path, errno);
 		if (static_cast<std::size_t>(n) >= sizeof(buf))
-			return -ENAMETOOLONG;
+			return cannot("resolve", path, ENAMETOOLONG);
 		std::string link(buf, static_cast<std::size_t>(n));
 		auto slash = p.rfind('/');
 		if (link.empty() || link.front() == '/' || slash == std::string::npos)
@@ -52,7 +49,7 @@ int resolve_final_symlinks(const std::string &path, std::string &out)
 		else
 			p = p.substr(0, slash + 1) + link;
 	}
-	return -ELOOP;
+	return cannot("resolve", path, ELOOP);
 }
 
 Result<void> OutputTarget::open(const std::string &name, AtomicFile::Temporary temporary)
@@ -63,8 +60,10 @@ Result<void> OutputTarget::open(const std::string &name, AtomicFile::Temporary t
 		path_ = name;
 		return {};
 	}
-	if (int e = resolve_final_symlinks(name, path_); e < 0)
-		return cannot("resolve", name, e);
+	auto final_path = resolve_final_symlinks(name);
+	if (!final_path)
+		return final_path.take_error();
+	path_ = std::move(*final_path);
 	struct stat st;
 	bool exists = ::stat(path_.c_str(), &st) == 0;
 	if (!exists && errno != ENOENT)

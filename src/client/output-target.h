@@ -21,9 +21,9 @@ namespace fileserver {
 
 // Follows symbolic links at the end of @path (not in its directories, which
 // the kernel follows anyway) until a name that is not a link or does not
-// exist; a relative link is taken relative to its own directory. 0 or
-// -errno (ELOOP after 40 links).
-int resolve_final_symlinks(const std::string &path, std::string &out);
+// exist; a relative link is taken relative to its own directory (ELOOP
+// after 40 links).
+Result<std::string> resolve_final_symlinks(const std::string &path);
 
 class OutputTarget
 {

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 
+#include "util/path-components.h"
 #include "util/user-groups.h"
 
 namespace fileserver {
@@ -49,18 +50,12 @@ bool parse_access_mode(std::string_view text, AccessMode &out)
 std::string normalize_path(std::string_view path)
 {
 	std::string out;
-	std::size_t start = 0;
-	while (start <= path.size()) {
-		std::size_t end = path.find('/', start);
-		if (end == std::string_view::npos)
-			end = path.size();
-		std::string_view c = path.substr(start, end - start);
-		if (!c.empty() && c != ".") {
-			if (!out.empty())
-				out += '/';
-			out += c;
-		}
-		start = end + 1;
+	for (std::string_view c : path_components(path)) {
+		if (c.empty() || c == ".")
+			continue;
+		if (!out.empty())
+			out += '/';
+		out += c;
 	}
 	return out;
 }

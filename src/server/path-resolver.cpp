@@ -13,6 +13,7 @@
 #include "protocol/wire.h"
 #include "util/errno-util.h"
 #include "util/openat2.h"
+#include "util/path-components.h"
 
 namespace fileserver {
 
@@ -37,15 +38,7 @@ struct Dir {
 // and "." components are kept: after a non-directory they mean ENOTDIR.
 void push_front_components(std::deque<std::string> &pending, std::string_view text)
 {
-	std::vector<std::string> parts;
-	std::size_t start = 0;
-	while (start <= text.size()) {
-		std::size_t end = text.find('/', start);
-		if (end == std::string_view::npos)
-			end = text.size();
-		parts.emplace_back(text.substr(start, end - start));
-		start = end + 1;
-	}
+	auto parts = path_components(text);
 	pending.insert(pending.begin(), parts.begin(), parts.end());
 }
 
@@ -166,17 +159,11 @@ Result<void> check_client_path(std::string_view path)
 		return Error{ENAMETOOLONG, "path too long"};
 	if (!path.empty() && path[0] == '/')
 		return Error{EPERM, "absolute paths are refused: paths are relative to the served root"};
-	std::size_t start = 0;
-	while (start <= path.size()) {
-		std::size_t end = path.find('/', start);
-		if (end == std::string_view::npos)
-			end = path.size();
-		std::string_view component = path.substr(start, end - start);
+	for (std::string_view component : path_components(path)) {
 		if (component == "..")
 			return Error{EPERM, "'..' is refused in paths"};
 		if (component.size() > NAME_MAX)
 			return Error{ENAMETOOLONG, "path component too long"};
-		start = end + 1;
 	}
 	return {};
 }
