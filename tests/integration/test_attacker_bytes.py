@@ -9,7 +9,6 @@ talk to the server; the victim lists and fetches what is there; the admin
 import errno
 import json
 import os
-import pty
 import signal
 import stat
 import subprocess
@@ -30,30 +29,13 @@ def as_bytes(value):
     return value.encode() if isinstance(value, str) else bytes(value)
 
 
-def read_terminal(master):
-    """Everything written to the pty whose master is @master, until the
-    other side is closed (EIO)."""
-    out = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            return out
-        if not chunk:
-            return out
-        out += chunk
-
-
 class AttackerBytesTest(harness.FileserverTestCase):
 
     PRIVATE_UID = "required"  # the server
 
     def setUp(self):
         super().setUp()
-        self.victim = harness.pick_private_uid()
-        self.attacker = harness.pick_private_uid()
-        if self.victim is None or self.attacker is None:
-            self.skipTest("cannot run processes under other uids")
+        self.victim, self.attacker = self.other_uids(2)
         self.assertEqual(len({self.uid, self.victim, self.attacker}), 3)
         incoming = os.path.join(self.root, "incoming")
         os.mkdir(incoming)
@@ -152,18 +134,8 @@ class AttackerBytesTest(harness.FileserverTestCase):
     def test_victim_ls_on_a_terminal_escapes_what_the_attacker_named(self):
         self.as_attacker("touch", BAD, ESC)
         self.start_daemon()
-        master, slave = pty.openpty()
-        try:
-            p = self.spawn_ctl("ls", "incoming", stdout=slave)
-            os.close(slave)
-            slave = -1
-            out = read_terminal(master)
-            p.wait(harness.PROCESS_TIMEOUT)
-        finally:
-            os.close(master)
-            if slave >= 0:
-                os.close(slave)
-        self.assertEqual(p.returncode, 0, out)
+        code, out = self.ctl_on_terminal("ls", "incoming")
+        self.assertEqual(code, 0, out)
         self.assertNotIn(b"\x1b", out)
         self.assertIn(b"esc-\\033[31mred", out)
         self.assertIn(b"bad-\\377", out)
