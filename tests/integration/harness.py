@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
+import pty
 import secrets
 import select
 import shutil
@@ -548,6 +549,38 @@ class FileserverTestCase(unittest.TestCase):
             self.assertEqual(client_queues(p.pid), [],
                              f"{r}: reply queue left behind")
         return r
+
+    def other_uids(self, n):
+        """@n more fresh uids, for clients of their own (a victim, an
+        attacker); skips the test if this process cannot use them."""
+        uids = [pick_private_uid() for _ in range(n)]
+        if None in uids:
+            self.skipTest("cannot run processes under other uids")
+        return uids
+
+    def ctl_on_terminal(self, *args):
+        """Runs fileserverctl with a pty as its standard output, as at a
+        user's terminal; returns (exit code, all it wrote there)."""
+        master, slave = pty.openpty()
+        try:
+            p = self.spawn_ctl(*args, stdout=slave)
+            os.close(slave)
+            slave = -1
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the client closed the terminal
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            p.wait(PROCESS_TIMEOUT)
+        finally:
+            os.close(master)
+            if slave >= 0:
+                os.close(slave)
+        return p.returncode, out
 
     def spawn_ctl(self, *args, queue=None, check_clean=True, **popen_kw):
         """Starts fileserverctl in the background; the test owns its pipes."""

@@ -6,7 +6,6 @@ names shown on a terminal have their control characters escaped."""
 
 import json
 import os
-import pty
 import sys
 
 sys.dont_write_bytecode = True
@@ -41,26 +40,8 @@ class NamesTest(harness.FileserverTestCase):
         self.assertEqual(json.loads(r.stdout)["path"], list(BAD))
 
     def test_ls_to_a_terminal_escapes_control_characters(self):
-        master, slave = pty.openpty()
-        try:
-            p = self.spawn_ctl("ls", stdout=slave)
-            os.close(slave)
-            slave = -1
-            out = b""
-            while True:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # EIO: the client closed the terminal
-                    break
-                if not chunk:
-                    break
-                out += chunk
-            p.wait(60)
-        finally:
-            os.close(master)
-            if slave >= 0:
-                os.close(slave)
-        self.assertEqual(p.returncode, 0, out)
+        code, out = self.ctl_on_terminal("ls")
+        self.assertEqual(code, 0, out)
         self.assertNotIn(b"\x1b", out)
         self.assertIn(b"esc\\033[31mred\\nline", out)
         self.assertIn(b"bad\\377\\376name", out)

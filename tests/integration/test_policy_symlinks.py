@@ -34,10 +34,7 @@ class PolicySymlinkTest(harness.FileserverTestCase):
 
     def setUp(self):
         super().setUp()
-        self.victim = harness.pick_private_uid()
-        self.attacker = harness.pick_private_uid()
-        if self.victim is None or self.attacker is None:
-            self.skipTest("cannot run processes under other uids")
+        self.victim, self.attacker = self.other_uids(2)
         r = self.root
         for d, mode in (("private", 0o750), ("private/sub", 0o755), ("keys", 0o755), ("public", 0o755),
                         ("incoming", 0o1777)):
