@@ -237,11 +237,11 @@ TEST_CASE("exchange: listing with entries; no server queue")
 	FakeServer server;
 	Client client = server.client();
 	std::vector<std::uint8_t> entries;
-	protocol::Entry e;
-	e.name = "a";
-	REQUIRE(protocol::append_entry(entries, e, 512));
-	e.name = "b";
-	REQUIRE(protocol::append_entry(entries, e, 512));
+	for (const char *name : {"a", "b"}) {
+		protocol::Entry e;
+		e.name = name;
+		REQUIRE(protocol::append_entry(entries, e, 512));
+	}
 	server.answer({meta(0), msg(ReplyType::Entries, entries), end(2)});
 	auto r = client.list("");
 	REQUIRE(r.ok());

@@ -576,9 +576,13 @@ TEST_CASE("resolve_real follows 40 links, not 41")
 	Tree t;
 	// c0 -> file.txt, c1 -> c0, ...: c39 takes 40 links.
 	REQUIRE(symlink("file.txt", (t.root + "/c0").c_str()) == 0);
-	for (int i = 1; i <= 40; i++)
-		REQUIRE(symlink(("c" + std::to_string(i - 1)).c_str(),
-		                (t.root + "/c" + std::to_string(i)).c_str()) == 0);
+	for (int i = 1; i <= 40; i++) {
+		std::string target = "c";
+		target += std::to_string(i - 1);
+		std::string link = t.root + "/c";
+		link += std::to_string(i);
+		REQUIRE(symlink(target.c_str(), link.c_str()) == 0);
+	}
 	auto ok = resolve_real(t.root_fd, "c39", {});
 	REQUIRE(ok.ok());
 	CHECK(ok->real_path == "file.txt");

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import test_lifecycle  # noqa: E402  (its classes are not collected here)
 from harness import MiB  # noqa: E402
-from fstest import wire  # noqa: E402
+from fstest import mqueue, wire  # noqa: E402
 
 
 def tmpfile_size(pid, directory):
@@ -162,9 +162,15 @@ class FileChangedTest(harness.FileserverTestCase):
                                                   chunk=4)),
                     (wire.DATA, b"1234"),
                     (wire.ERROR, wire.error_payload(errno.ESTALE, text))]
-        for seq, (kind, payload) in enumerate(payloads):
-            harness.mq_send_to(fields["reply_queue"], wire.encode_reply(
-                kind, payload, seq=seq, req_id=fields["id"], nonce=fields["nonce"]))
+        # One descriptor for the whole stream: the client unlinks the name
+        # once the first reply is in, as a real server's open queue allows.
+        fd = mqueue.mq_open(fields["reply_queue"], os.O_WRONLY)
+        try:
+            for seq, (kind, payload) in enumerate(payloads):
+                mqueue.mq_send(fd, wire.encode_reply(kind, payload, seq=seq, req_id=fields["id"],
+                                                     nonce=fields["nonce"]))
+        finally:
+            os.close(fd)
         out, err = p.communicate(timeout=60)
         return p.returncode, out, err.decode(errors="replace")
 
