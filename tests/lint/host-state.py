@@ -5,9 +5,10 @@ could change by mistake: /usr/local, /etc, /srv and /dev/mqueue. tests/run-all.s
 takes a snapshot before the first test and compares after the last: the
 suite must leave the machine as it found it (issue 13).
 
-Each entry: path, type, mode, owner, group, size, mtime (nanoseconds), and
-for a symbolic link its target. Nothing is excluded: a path that changes
-outside the tests' control would need an exclusion here, with its reason.
+Each entry: path, type, mode, owner, group, size, mtime (nanoseconds; not
+for directories, whose entries are compared instead), and for a symbolic
+link its target. Nothing is excluded: a path that changes outside the
+tests' control would need an exclusion here, with its reason.
 
 Usage: host-state.py snapshot FILE [DIR...]
        host-state.py compare FILE     (exit 1 and the differences if any)
@@ -28,7 +29,11 @@ def describe(path):
         "type": {stat.S_IFREG: "file", stat.S_IFDIR: "dir", stat.S_IFLNK: "link", stat.S_IFIFO: "fifo",
                  stat.S_IFSOCK: "socket", stat.S_IFCHR: "char", stat.S_IFBLK: "block"}.get(kind, "?"),
         "mode": oct(stat.S_IMODE(st.st_mode)), "uid": st.st_uid, "gid": st.st_gid,
-        "size": st.st_size if kind != stat.S_IFDIR else None, "mtime": st.st_mtime_ns,
+        "size": st.st_size if kind != stat.S_IFDIR else None,
+        # A directory's mtime only says that an entry came and went (every
+        # test creates and removes queues in /dev/mqueue): its entries are
+        # compared one by one instead.
+        "mtime": st.st_mtime_ns if kind != stat.S_IFDIR else None,
     }
     if kind == stat.S_IFLNK:
         entry["target"] = os.readlink(path)
