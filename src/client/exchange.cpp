@@ -209,12 +209,17 @@ Result<void> Exchange::create_reply_queue(std::uint64_t name_bits)
 		char name[64];
 		std::snprintf(name, sizeof(name), "/fileserverctl-%d-%016llx", getpid(),
 		              static_cast<unsigned long long>(first ? name_bits : random_u64()));
+		// Registered for signal-time removal before it exists: a signal
+		// between the creation and the registration would leave it behind.
+		int slot = cleanup_register(CleanupKind::MessageQueue, name);
 		// 0622: the server (maybe another uid) may write; nobody else may read.
 		int e = MessageQueue::create(name, O_RDONLY, 0622, size.max_messages, size.message_size,
 		                             queue_);
+		if (e != 0)
+			cleanup_forget(slot);
 		if (e == 0) {
 			name_ = name;
-			cleanup_slot_ = cleanup_register(CleanupKind::MessageQueue, name_);
+			cleanup_slot_ = slot;
 			// A queue is created with exactly the attributes asked for.
 			buf_size_ = static_cast<std::size_t>(size.message_size);
 			buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(buf_size_);
