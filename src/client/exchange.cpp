@@ -215,8 +215,6 @@ Result<void> Exchange::create_reply_queue(std::uint64_t name_bits)
 		// 0622: the server (maybe another uid) may write; nobody else may read.
 		int e = MessageQueue::create(name, O_RDONLY, 0622, size.max_messages, size.message_size,
 		                             queue_);
-		if (e != 0)
-			cleanup_forget(slot);
 		if (e == 0) {
 			name_ = name;
 			cleanup_slot_ = slot;
@@ -225,6 +223,7 @@ Result<void> Exchange::create_reply_queue(std::uint64_t name_bits)
 			buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(buf_size_);
 			return {};
 		}
+		cleanup_forget(slot);
 		if (e == -EEXIST)
 			continue;
 		bool over_budget = e == -EMFILE || e == -ENOMEM;
