@@ -4,42 +4,20 @@
 #include <algorithm>
 #include <cstring>
 
-#include "util/mqueue.h"
+#include "protocol/wire-bytes.h"
 
 namespace fileserver::protocol {
 
 namespace {
 
-// Fixed-offset accessors: memcpy keeps them free of alignment and aliasing
-// problems and compiles to plain loads and stores.
-template<typename T>
-void put(std::uint8_t *p, std::size_t off, T v)
-{
-	std::memcpy(p + off, &v, sizeof(v));
-}
-
-template<typename T>
-T get(const std::uint8_t *p, std::size_t off)
-{
-	T v;
-	std::memcpy(&v, p + off, sizeof(v));
-	return v;
-}
-
-bool all_zero(const std::uint8_t *p, std::size_t n)
-{
-	return std::all_of(p, p + n, [](std::uint8_t b) { return b == 0; });
-}
-
-bool valid_op(std::uint16_t op)
-{
-	return op >= static_cast<std::uint16_t>(Op::Get) && op <= static_cast<std::uint16_t>(Op::Status);
-}
+using bytes::all_zero;
+using bytes::get;
+using bytes::put;
 
 bool valid_reply_type(std::uint16_t t)
 {
 	return t >= static_cast<std::uint16_t>(ReplyType::Meta) &&
-	       t <= static_cast<std::uint16_t>(ReplyType::Status);
+	       t <= static_cast<std::uint16_t>(ReplyType::Challenge);
 }
 
 } // namespace
@@ -57,6 +35,7 @@ std::string_view to_string(Status status)
 	case Status::PathTooLong: return "path too long";
 	case Status::BadReserved: return "reserved field not zero";
 	case Status::BadPayload: return "malformed payload";
+	case Status::OldVersion: return "protocol version 1";
 	}
 	return "unknown status";
 }
@@ -69,71 +48,10 @@ std::string_view to_string(Op op)
 	case Op::List: return "ls";
 	case Op::Ping: return "ping";
 	case Op::Status: return "status";
+	case Op::Open: return "open";
+	case Op::Close: return "close";
 	}
 	return "unknown";
-}
-
-/*
- * Request: 64-byte header, then the reply queue name, then the path.
- *   0 magic u32 | 4 version u16 | 6 op u16 | 8 request id u64 | 16 nonce [16]
- *  32 offset u64 | 40 length u64 | 48 queue name size u16 | 50 path size u16
- *  52 flags u32 (0) | 56 reserved [8] (0)
- */
-std::vector<std::uint8_t> encode_request(const Request &req)
-{
-	if (!is_valid_queue_name(req.reply_queue) || req.path.size() > kMaxPathSize ||
-	    !valid_op(static_cast<std::uint16_t>(req.op)))
-		return {};
-	std::vector<std::uint8_t> msg(kRequestHeaderSize + req.reply_queue.size() + req.path.size());
-	std::uint8_t *p = msg.data();
-	put<std::uint32_t>(p, 0, kRequestMagic);
-	put<std::uint16_t>(p, 4, kVersion);
-	put<std::uint16_t>(p, 6, static_cast<std::uint16_t>(req.op));
-	put<std::uint64_t>(p, 8, req.id);
-	std::memcpy(p + 16, req.nonce.data(), req.nonce.size());
-	put<std::uint64_t>(p, 32, req.offset);
-	put<std::uint64_t>(p, 40, req.length);
-	put<std::uint16_t>(p, 48, static_cast<std::uint16_t>(req.reply_queue.size()));
-	put<std::uint16_t>(p, 50, static_cast<std::uint16_t>(req.path.size()));
-	std::memcpy(p + kRequestHeaderSize, req.reply_queue.data(), req.reply_queue.size());
-	std::memcpy(p + kRequestHeaderSize + req.reply_queue.size(), req.path.data(), req.path.size());
-	return msg;
-}
-
-Status decode_request(std::span<const std::uint8_t> msg, Request &out)
-{
-	if (msg.size() < kRequestHeaderSize)
-		return Status::TooShort;
-	const std::uint8_t *p = msg.data();
-	if (get<std::uint32_t>(p, 0) != kRequestMagic)
-		return Status::BadMagic;
-	if (get<std::uint16_t>(p, 4) != kVersion)
-		return Status::BadVersion;
-	auto op = get<std::uint16_t>(p, 6);
-	if (!valid_op(op))
-		return Status::BadType;
-	if (get<std::uint32_t>(p, 52) != 0 || !all_zero(p + 56, 8))
-		return Status::BadReserved;
-	std::size_t qlen = get<std::uint16_t>(p, 48);
-	std::size_t plen = get<std::uint16_t>(p, 50);
-	if (msg.size() != kRequestHeaderSize + qlen + plen)
-		return Status::BadLength;
-	std::string_view qname(reinterpret_cast<const char *>(p + kRequestHeaderSize), qlen);
-	if (!is_valid_queue_name(qname))
-		return Status::BadQueueName;
-
-	out.op = static_cast<Op>(op);
-	out.id = get<std::uint64_t>(p, 8);
-	std::memcpy(out.nonce.data(), p + 16, out.nonce.size());
-	out.offset = get<std::uint64_t>(p, 32);
-	out.length = get<std::uint64_t>(p, 40);
-	out.reply_queue.assign(qname);
-	// Everything but the path is valid: the server can still say why.
-	if (plen > kMaxPathSize)
-		return Status::PathTooLong;
-	// Embedded NULs are kept: the path resolver refuses them with a reply.
-	out.path.assign(reinterpret_cast<const char *>(p + kRequestHeaderSize + qlen), plen);
-	return Status::Ok;
 }
 
 /*
@@ -145,7 +63,7 @@ void encode_reply_header(const ReplyHeader &hdr, std::span<std::uint8_t> out)
 {
 	std::uint8_t *p = out.data();
 	put<std::uint32_t>(p, 0, kReplyMagic);
-	put<std::uint16_t>(p, 4, kVersion);
+	put<std::uint16_t>(p, 4, hdr.version);
 	put<std::uint16_t>(p, 6, static_cast<std::uint16_t>(hdr.type));
 	put<std::uint64_t>(p, 8, hdr.request_id);
 	std::memcpy(p + 16, hdr.nonce.data(), hdr.nonce.size());
@@ -185,6 +103,7 @@ Status decode_reply(std::span<const std::uint8_t> msg, ReplyHeader &hdr,
 	auto size = get<std::uint32_t>(p, 40);
 	if (size != msg.size() - kReplyHeaderSize)
 		return Status::BadLength;
+	hdr.version = kVersion;
 	hdr.type = static_cast<ReplyType>(type);
 	hdr.request_id = get<std::uint64_t>(p, 8);
 	std::memcpy(hdr.nonce.data(), p + 16, hdr.nonce.size());
@@ -293,6 +212,29 @@ Status decode_pong(std::span<const std::uint8_t> payload, Pong &pong)
 		return Status::BadPayload;
 	pong.protocol_version = get<std::uint16_t>(payload.data(), 0);
 	pong.server_version.assign(reinterpret_cast<const char *>(payload.data() + kPongFixedSize), n);
+	return Status::Ok;
+}
+
+/*
+ * CHALLENGE: 0 session id u64 | 8 secret [16] | 24 idle timeout ms u32 | 28 reserved u32 (0)
+ */
+std::array<std::uint8_t, kChallengeSize> encode_challenge(const Challenge &c)
+{
+	std::array<std::uint8_t, kChallengeSize> b{};
+	put(b.data(), 0, c.session);
+	std::memcpy(b.data() + 8, c.secret.data(), c.secret.size());
+	put(b.data(), 24, c.idle_timeout_ms);
+	return b;
+}
+
+Status decode_challenge(std::span<const std::uint8_t> payload, Challenge &out)
+{
+	if (payload.size() != kChallengeSize || get<std::uint32_t>(payload.data(), 28) != 0 ||
+	    get<std::uint64_t>(payload.data(), 0) == 0)
+		return Status::BadPayload;
+	out.session = get<std::uint64_t>(payload.data(), 0);
+	std::memcpy(out.secret.data(), payload.data() + 8, out.secret.size());
+	out.idle_timeout_ms = get<std::uint32_t>(payload.data(), 24);
 	return Status::Ok;
 }
 

@@ -36,6 +36,11 @@ struct Config {
 	// Per client uid (0: automatic, see user_limits()).
 	unsigned max_transfers_per_uid = 0;
 	unsigned max_waiting_per_uid = 0;
+	// Protocol-2 sessions (docs/protocol.md): open at once in all, per uid
+	// (0: automatic, a quarter of max_sessions), and unused this long.
+	unsigned max_sessions = 1024;
+	unsigned max_sessions_per_uid = 0;
+	std::chrono::milliseconds session_idle_timeout{60000};
 
 	bool operator==(const Config &) const = default;
 };
