@@ -339,6 +339,7 @@ TEST_CASE("decode_entries: malformed payloads")
 	CHECK(decode_entries_of(join(abc, {0}, 1)) == Status::BadPayload);
 
 	// The raw builder itself is valid.
+	out.clear();
 	auto second = raw_entry(256 - 1, std::string(255, 'z'));
 	REQUIRE(decode_entries_of(join(abc, second, second.size())) == Status::Ok);
 	REQUIRE(out.size() == 2);
