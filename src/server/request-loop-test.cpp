@@ -193,6 +193,18 @@ TEST_CASE_FIXTURE(LoopFixture, "OPEN refusals: ERROR with the OPEN's nonce, and 
 		l.drain();
 		CHECK(error_of(receive_reply(small)).code == EMSGSIZE);
 	}
+	SUBCASE("messages too small for the whole text: cut to fit")
+	{
+		TestQueue tiny("rl-rep", 80);
+		RequestLoop l = loop();
+		put(protocol::encode_request(open_request(tiny.name)));
+		l.drain();
+		auto e = error_of(receive_reply(tiny));
+		CHECK(e.code == EMSGSIZE);
+		CHECK(e.text ==
+		      std::string("reply queue messages too small (80 bytes, at least 512 needed)")
+		              .substr(0, 80 - protocol::kReplyHeaderSize - protocol::kErrorFixedSize));
+	}
 	SUBCASE("no such process")
 	{
 		RequestLoop l = loop();

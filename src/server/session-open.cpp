@@ -65,8 +65,11 @@ void RequestLoop::open_session(std::size_t size, Job &job)
 	rec.client_uid = s->uid;
 
 	auto refuse = [&](const Error &err) {
-		(void)reply_error_now(s->reply, req, err.code,
-		                      err.why); // EMSGSIZE: nothing fits, nothing sent
+		// The text is cut to fit the queue's messages; if not even the
+		// header fits, the send fails and nothing is sent.
+		std::size_t fixed = protocol::kReplyHeaderSize + protocol::kErrorFixedSize;
+		std::size_t room = s->message_size > fixed ? s->message_size - fixed : 0;
+		(void)reply_error_now(s->reply, req, err.code, err.why.substr(0, room));
 		rec.fail(outcome_for_error(err.code), err);
 		end_request(stats_, rec, job.received_usec);
 	};
