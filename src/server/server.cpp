@@ -292,6 +292,7 @@ RunEnd Server::run(SignalPipe &signals, Lifecycle &lifecycle)
 
 RunEnd Server::serve_until_signal(SignalPipe &signals, Lifecycle &lifecycle)
 {
+	std::uint64_t last_sweep = 0;
 	for (;;) {
 		struct pollfd fds[4] = {
 		        {signals.fd(), POLLIN, 0},
@@ -334,7 +335,12 @@ RunEnd Server::serve_until_signal(SignalPipe &signals, Lifecycle &lifecycle)
 		if (n == 4 && (fds[3].revents & POLLIN))
 			loop_->drain();
 		loop_->check();
-		sessions_->sweep(session_limits(context()->config));
+		// Timeouts are seconds long: a sweep (it visits every session) a
+		// quarter second at most, however often clients exit.
+		if (std::uint64_t now = monotonic_usec(); now - last_sweep >= 250000) {
+			sessions_->sweep(session_limits(context()->config));
+			last_sweep = now;
+		}
 		lifecycle.tick(status(), alive());
 		if (stop)
 			return RunEnd::kStopped;
