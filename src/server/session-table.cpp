@@ -21,8 +21,7 @@ SessionLimits session_limits(const Config &config)
 {
 	SessionLimits l;
 	l.max_sessions = config.max_sessions;
-	l.max_per_uid = config.max_sessions_per_uid ? config.max_sessions_per_uid
-	                                            : std::max(1u, config.max_sessions / 4);
+	l.max_per_uid = sessions_per_uid(config);
 	l.idle_timeout = config.session_idle_timeout;
 	return l;
 }
