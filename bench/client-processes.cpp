@@ -13,6 +13,7 @@
 #include <string>
 
 #include "fail.h"
+#include "isolation.h"
 #include "util/io.h"
 #include "util/unique-fd.h"
 
@@ -119,7 +120,13 @@ ClientProcesses::ClientProcesses(int clients, const Body &body)
 			if (getppid() != parent)
 				_exit(1);
 			ThreadStats stats;
-			body(t, *window_, stats);
+			if (int e = become_client(client_uid(t)); e < 0) {
+				stats.failed = 1;
+				stats.first_error =
+				        "cannot switch to the client's uid: " + std::string(strerror(-e));
+			} else {
+				body(t, *window_, stats);
+			}
 			stats.stop_usage();
 			_exit(write_all(write_end.get(), serialize(stats)) == 0 ? 0 : 1);
 		}

@@ -2,8 +2,9 @@
 #pragma once
 
 // The clients of the small-file phase and of its floor, as real clients
-// are: separate processes (forked), each with its own reply queue (with
-// fileserverd: its own session, kept for all its requests). The measured
+// are: separate processes (forked), each under a uid of its own when the
+// benchmark switched to a private one (isolation.h), each with its own reply
+// queue (with fileserverd: its own session, kept for all its requests). The measured
 // window lives in shared memory; each process sends its counts back through
 // a pipe when the window has closed.
 

@@ -61,13 +61,15 @@ void print_header(const json &r)
 	std::printf("load average (1 min) at start: %.2f; other load on the machine skews rates, not CPU per "
 	            "request\n",
 	            r["loadavg_1min_at_start"].get<double>());
-	std::printf("server: fileserverd, workers %s, log level %s%s; clients (a process each) run as uid "
-	            "%ld\n\n",
+	std::printf("server: fileserverd, workers %s, log level %s%s, runs as uid %ld; clients: a process "
+	            "each, %s\n\n",
 	            r["workers"].get<std::string>().c_str(), r["log_level"].get<std::string>().c_str(),
 	            r["log_level"] == "info" || r["log_level"] == "debug" || r["log_level"] == "trace"
 	                    ? ""
 	                    : " (per-request info logging OFF)",
-	            r["uid"].get<long>());
+	            r["uid"].get<long>(),
+	            r.value("private_uid", false) ? "each under a uid of its own (the next ones)"
+	                                          : "all under the same uid");
 }
 
 void print_start_and_reload(const json &r)
