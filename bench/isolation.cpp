@@ -24,6 +24,9 @@ int drop_to(uid_t uid)
 	return 0;
 }
 
+// Set by become(): client processes take the uids above it.
+uid_t g_private_uid = 0;
+
 } // namespace
 
 void enter_ipc_namespace(long msgsize, long msg_max)
@@ -73,9 +76,29 @@ void chown_tree(const std::string &top, uid_t uid)
 
 void become(uid_t uid)
 {
-	int r = drop_to(uid);
+	int r = 0;
+	if (setgroups(0, nullptr) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, 0) < 0)
+		r = -errno;
 	if (r < 0)
 		die(sys_error("switching to uid " + std::to_string(uid), r));
+	g_private_uid = uid;
+}
+
+uid_t client_uid(int t)
+{
+	// Picked at random among a billion uids above 10^9: the next few are
+	// as unused as it is.
+	return g_private_uid ? g_private_uid + 1 + static_cast<uid_t>(t) : geteuid();
+}
+
+int become_client(uid_t uid)
+{
+	if (uid == geteuid())
+		return 0;
+	// Root again (the saved uid), only to leave it for good.
+	if (setresuid(static_cast<uid_t>(-1), 0, static_cast<uid_t>(-1)) < 0)
+		return -errno;
+	return drop_to(uid);
 }
 
 } // namespace fileserver::bench

@@ -21,7 +21,19 @@ uid_t pick_private_uid(const std::string &daemon);
 // Gives @top and everything below it to @uid.
 void chown_tree(const std::string &top, uid_t uid);
 
-// Switches this process to @uid (and its gid, no supplementary groups).
+// Switches this process to @uid (and its gid, no supplementary groups),
+// keeping root as the saved uid so that client processes forked later can
+// take uids of their own (become_client()). A program it executes (the
+// daemon) has no way back: execve() sets the saved uid to @uid.
 void become(uid_t uid);
+
+// In a client process forked after become(): switches to @uid for good, so
+// that each client has a uid, and so a per-uid budget and per-uid limits in
+// the server, of its own. 0 or -errno (no root to come back to).
+int become_client(uid_t uid);
+
+// The uid of client process @t: a uid of its own after become(), else
+// this process's.
+uid_t client_uid(int t);
 
 } // namespace fileserver::bench
