@@ -6,11 +6,12 @@
 #   build          debugoptimized: every suite (unit, integration, systemd,
 #                  daemonize, packaging, lint, bench). packaging builds the
 #                  .deb and the .rpm, each a full compile of its own.
-#   build-release  -O3, what packagers build: compiled only (GCC warns at -O3
-#                  where it does not at -O2); no tests, no benchmark. It is
-#                  compiled at nice 19 while build's tests run, whose
-#                  serial tests, containers, lintian and rpm steps leave a
-#                  core idle much of the time.
+#   build-release  release (-O3): compiled only, for GCC's warnings at -O3,
+#                  which it does not give at -O2; no tests, no benchmark.
+#                  It compiles at nice 19 while build's tests run, some of
+#                  which hold one core or none (the serial daemonize and
+#                  systemd tests, lintian, rpm's packaging steps, container
+#                  boots): it takes the idle core and yields otherwise.
 #   build-asan     ASan+UBSan at -O1 -g1: unit, integration.
 #   build-tsan     TSan at -O1 -g1: unit, integration.
 #   fuzz           tests/run-fuzz.sh: clang, libFuzzer, a short bounded run.
@@ -18,11 +19,12 @@
 # Last, a check that the host is as the suite found it: nothing changed
 # under /usr/local, /etc, /srv or /dev/mqueue.
 #
-# Where the time goes (2 cores): compiling dominates. GCC's ASan+UBSan
-# costs 3.5 times a plain -O2 -g compile per file at -O2 -g, 1.6 times at
-# -O1 -g1 (line tables only: reports still name file and line); TSan 1.05
-# and 0.75 times. The sanitizer builds skip the benchmark (about a fifth of
-# the compile) and the man pages, whose suites they do not run.
+# Where the time goes (2 cores): compiling. Per file, GCC's ASan+UBSan at
+# -O2 -g costs 3.3 to 3.7 times a plain -O2 -g compile, at -O1 -g1 (line
+# tables: reports still name file and line) 1.6 to 2 times; TSan 1.05 to
+# 1.4 times at -O2 -g, 0.75 at -O1 -g1. The sanitizer builds leave out the
+# benchmark (a fifth of a build) and the man pages, whose suites they do
+# not run.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
