@@ -116,6 +116,10 @@ int run_daemon_phases(const Options &o, const WorkDir &w, json &r)
 			r["small"].push_back(small_level(o, w, d, c));
 		}
 	}
+	if (has_phase(o, "cli")) {
+		progress("command line: fileserverctl, classic SysV client, cat");
+		r["cli"] = cli_phase(o, w, d);
+	}
 	mem["after_load_rss_kib"] = proc_status_kib(d.pid, "VmRSS");
 	mem["final_hwm_kib"] = proc_status_kib(d.pid, "VmHWM");
 	r["memory"] = mem;

@@ -31,9 +31,9 @@ TEST_CASE("bench options: the defaults measure the full run")
 	Options o = parse({});
 	CHECK(o.large_size == 1ULL << 30);
 	CHECK(o.concurrency == std::vector<int>{1, 2, 8});
-	for (const char *phase : {"start", "reload", "large", "small", "floor"})
+	for (const char *phase : {"start", "reload", "large", "small", "cli", "floor"})
 		CHECK(has_phase(o, phase));
-	CHECK_FALSE(has_phase(o, "cli"));
+	CHECK_FALSE(has_phase(o, "tree"));
 }
 
 TEST_CASE("bench options: --smoke shrinks the sizes unless they are given")

@@ -28,7 +28,7 @@ const char *const kUsage =
         "      --reloads N          reloads timed (default 5)\n"
         "      --workers N          the daemon's worker threads (default: the daemon's default)\n"
         "      --log-level LEVEL    the daemon's log level (default warning: no per-request lines)\n"
-        "      --phases LIST        any of start,reload,large,small,floor (default: all)\n"
+        "      --phases LIST        any of start,reload,large,small,cli,floor (default: all)\n"
         "      --msgsize BYTES      run in a private IPC namespace whose fs.mqueue.msgsize_max is\n"
         "                           BYTES (needs root); the host's limits stay as they are\n"
         "      --msg-max N          with --msgsize: its fs.mqueue.msg_max (default: the host's)\n"

@@ -21,7 +21,7 @@ struct Options {
 	int reloads = 5;
 	int workers = 0; // 0: the daemon's default
 	std::string log_level = "warning";
-	std::vector<std::string> phases{"start", "reload", "large", "small", "floor"};
+	std::vector<std::string> phases{"start", "reload", "large", "small", "cli", "floor"};
 	long msgsize = 0;
 	long msg_max = 0;
 	bool same_uid = false;

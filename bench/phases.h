@@ -27,4 +27,8 @@ nlohmann::json large_phase(const Options &o, const WorkDir &w, const Daemon &d);
 // Small-file GETs from @clients threads for o.duration seconds.
 nlohmann::json small_level(const Options &o, const WorkDir &w, const Daemon &d, int clients);
 
+// Single fetches by fileserverctl processes against the classic SysV client
+// and cat, and one `fileserverctl get -r` of the same files (cli-phase.cpp).
+nlohmann::json cli_phase(const Options &o, const WorkDir &w, const Daemon &d);
+
 } // namespace fileserver::bench

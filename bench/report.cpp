@@ -171,6 +171,28 @@ void print_floor_level(const json &s)
 	                  format_num(", p99 %.0f us", s["p99_usec"]));
 }
 
+void print_cli(const json &c)
+{
+	std::string n = std::to_string(c["files"].get<std::size_t>());
+	std::string per = " (median of " + std::to_string(c["rounds"].get<int>()) + ")";
+	print_row("CLI: " + n + " x fileserverctl get -o" + per,
+	          format_num("%.2f ms/fetch", c["fileserverctl_ms_per_fetch"]));
+	print_row("  classic SysV client (fork-per-request)",
+	          format_num("%.2f ms/fetch", c["sysv_client_ms_per_fetch"]));
+	print_row("  cat of the file", format_num("%.2f ms/fetch", c["cat_ms_per_fetch"]));
+	print_row("  fileserverctl / classic", format_num("%.2f x", c["ratio_fileserverctl_to_classic"]));
+	const json &t = c["get_r"];
+	std::string what =
+	        "  one get -r DIR -O DEST, " + std::to_string(t["files"].get<std::size_t>()) + " files";
+	if (!t["available"].get<bool>()) {
+		print_row(what, "unavailable", "", t["unavailable_because"].get<std::string>());
+		return;
+	}
+	print_row(what,
+	          format_num("%.3f ms/file", t["ms_per_file"]) + format_num(" (%.0f ms)", t["ms_total"]));
+	print_row("  fetch loop / get -r, per file", format_num("%.1f x", c["ratio_loop_to_get_r"]));
+}
+
 } // namespace
 
 void print_report(const json &r)
@@ -185,6 +207,8 @@ void print_report(const json &r)
 			print_small_level(s, r["small_size"].get<std::uint64_t>());
 			print_beside_floor(s, kept_floor(r, s));
 		}
+	if (r.contains("cli"))
+		print_cli(r["cli"]);
 	if (r.contains("floor"))
 		for (const json &s : r["floor"])
 			print_floor_level(s);
