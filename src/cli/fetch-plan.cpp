@@ -60,8 +60,12 @@ public:
 	bool entry(const std::string &remote_dir, const std::string &local_dir, const protocol::Entry &e)
 	{
 		std::string remote = join_path(remote_dir, e.name);
-		if (!valid_entry_name(e.name))
-			return note_failure(remote, Error{EBADMSG, "the server listed an invalid file name"});
+		if (!valid_entry_name(e.name)) {
+			// This entry only (exit status 6); the rest of the tree goes on.
+			plan_.failed.push_back(
+			        {remote, Error{EBADMSG, "the server listed an invalid file name"}});
+			return true;
+		}
 		if (remote.size() > kMaxRemotePath)
 			return note_failure(remote, Error{ENAMETOOLONG, "path too long"});
 		std::string local = local_dir + "/" + e.name;
