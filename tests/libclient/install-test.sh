@@ -44,7 +44,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 dest=$tmp/dest
-if ! meson install -C "$builddir" --no-rebuild --quiet --destdir "$dest" >"$tmp/install.log" 2>&1; then
+# Not --no-rebuild: meson test builds only what the tests depend on, and
+# this one installs everything.
+if ! meson install -C "$builddir" --quiet --destdir "$dest" >"$tmp/install.log" 2>&1; then
 	die "meson install --destdir failed: $(tail -n 20 "$tmp/install.log")"
 fi
 
