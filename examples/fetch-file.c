@@ -20,6 +20,8 @@
  *   4  PATH is not a regular file, or the server denied access (EACCES)
  *   5  OUTPUT cannot be opened or written
  */
+#define _POSIX_C_SOURCE 200809L /* getopt, O_CLOEXEC */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
