@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 
 #include "cli/exit-status.h"
-#include "client/exchange.h"
 
 using namespace fileserver;
 using namespace fileserver::cli;
@@ -32,12 +33,12 @@ TEST_CASE("exit status: the documented numbers")
 
 TEST_CASE("exit status: the client's own conditions")
 {
-	CHECK(status_of(kErrNoServer) == 5);
-	CHECK(status_of(kErrUnreachable) == 5);
-	CHECK(status_of(kErrTimedOut) == 5);
-	CHECK(status_of(kErrProtocol) == 6);
-	CHECK(status_of(kErrBadReply) == 6);
-	CHECK(status_of(kErrLocal) == 1);
+	CHECK(status_of(ECONNREFUSED) == 5);
+	CHECK(status_of(EHOSTUNREACH) == 5);
+	CHECK(status_of(ETIMEDOUT) == 5);
+	CHECK(status_of(EPROTO) == 6);
+	CHECK(status_of(EBADMSG) == 6);
+	CHECK(status_of(EIO) == 1);
 	CHECK(status_of(ENAMETOOLONG) == 4); // path too long for a request
 	CHECK(status_of(EMSGSIZE) == 4);     // request too large for the server's queue
 	CHECK(status_of(EMFILE) == 1);       // reply queue budget used up
@@ -59,4 +60,19 @@ TEST_CASE("exit status: server ERROR codes by class")
 	CHECK(status_of(EIO) == 1);
 	CHECK(status_of(ESTALE) == 1); // the file changed while it was sent
 	CHECK(status_of(0) == 0);
+}
+
+TEST_CASE("exit status: the worst of several failures, in the documented order")
+{
+	const ExitStatus order[] = {ExitStatus::Ok,       ExitStatus::NotFound, ExitStatus::Refused,
+	                            ExitStatus::Busy,     ExitStatus::Failed,   ExitStatus::Unreachable,
+	                            ExitStatus::Protocol, ExitStatus::Usage};
+	for (std::size_t i = 0; i < std::size(order); i++)
+		for (std::size_t j = 0; j < std::size(order); j++) {
+			CAPTURE(i);
+			CAPTURE(j);
+			CHECK(worst(order[i], order[j]) == order[std::max(i, j)]);
+		}
+	CHECK(worst(ExitStatus::Refused, ExitStatus::NotFound) == ExitStatus::Refused);
+	CHECK(worst(ExitStatus::Ok, ExitStatus::NotFound) == ExitStatus::NotFound);
 }

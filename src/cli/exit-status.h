@@ -18,10 +18,24 @@ enum class ExitStatus : int {
 	Busy = 7,        // the server is saturated: try again later
 };
 
-// The status for a failed client call: the client's own codes
-// (client/exchange.h) first, then the server's errno by its class
+// The status for a failed client call: the library's own codes
+// (fileserver/client.h) first, then the server's errno by its class
 // (protocol/errors.h).
 ExitStatus exit_status(const Error &error);
+
+// When several files fail, the status is that of the worst failure, in this
+// order from worst to least: usage, protocol, unreachable, failed, busy,
+// refused, not found (fileserverctl(1), "EXIT STATUS"). What stops the whole
+// transfer ranks above what stops one file.
+int severity(ExitStatus s);
+ExitStatus worst(ExitStatus a, ExitStatus b);
+
+// Failures after which no further request can succeed (no server, a
+// protocol error): a transfer of several files stops there.
+inline bool stops_everything(ExitStatus s)
+{
+	return s == ExitStatus::Unreachable || s == ExitStatus::Protocol;
+}
 
 inline int to_int(ExitStatus s)
 {

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "cli/format.h"
-#include "client/exchange.h"
 
 using namespace fileserver;
 using namespace fileserver::cli;
@@ -106,7 +105,8 @@ TEST_CASE("format: control characters are escaped for a terminal")
 TEST_CASE("format: ping")
 {
 	PingInfo p;
-	p.pong.server_version = "1.2\x1b";
+	p.server_version = "1.2\x1b";
+	p.protocol_version = 1;
 	p.round_trip = std::chrono::microseconds(1500);
 	CHECK(ping_human("/q", p, true) == "pong from /q: 1.2\\033 (protocol 1), 1.500 ms\n");
 	json j = ping_json("/q", p);
@@ -125,6 +125,6 @@ TEST_CASE("format: status is passed through when it is a JSON object, never thro
 		CAPTURE(bad);
 		auto r = parse_status(bad);
 		REQUIRE_FALSE(r.ok());
-		CHECK(r.error().code == kErrBadReply);
+		CHECK(r.error().code == EBADMSG);
 	}
 }

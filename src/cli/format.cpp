@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 
@@ -140,16 +141,16 @@ json ls_json(std::vector<protocol::Entry> entries)
 std::string ping_human(const std::string &queue, const PingInfo &info, bool escape)
 {
 	char b[64];
-	std::snprintf(b, sizeof(b), " (protocol %u), %.3f ms\n", info.pong.protocol_version,
+	std::snprintf(b, sizeof(b), " (protocol %u), %.3f ms\n", info.protocol_version,
 	              static_cast<double>(info.round_trip.count()) / 1000.0);
-	return "pong from " + shown(queue, escape) + ": " + shown(info.pong.server_version, escape) + b;
+	return "pong from " + shown(queue, escape) + ": " + shown(info.server_version, escape) + b;
 }
 
 json ping_json(const std::string &queue, const PingInfo &info)
 {
 	return json{{"queue", json_bytes(queue)},
-	            {"server_version", json_bytes(info.pong.server_version)},
-	            {"protocol_version", info.pong.protocol_version},
+	            {"server_version", json_bytes(info.server_version)},
+	            {"protocol_version", info.protocol_version},
 	            {"round_trip_ms", static_cast<double>(info.round_trip.count()) / 1000.0}};
 }
 
@@ -158,7 +159,7 @@ Result<json> parse_status(const std::string &text)
 	// The parser rejects invalid UTF-8 too: what it accepts dumps safely.
 	json j = json::parse(text, nullptr, false);
 	if (j.is_discarded() || !j.is_object())
-		return Error{kErrBadReply, "the server's status is not a JSON object"};
+		return Error{EBADMSG, "the server's status is not a JSON object"};
 	return j;
 }
 

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "client/client.h"
+#include "cli/session.h"
 #include "protocol/wire.h"
 #include "util/error.h"
 

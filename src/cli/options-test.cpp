@@ -61,6 +61,30 @@ TEST_CASE("options: global and command options, in any order after the command")
 	CHECK(parse({"get", "x", "-o", "-"}).get.output == "-");
 }
 
+TEST_CASE("options: several paths, trees and --continue")
+{
+	Options o = parse({"get", "a", "-O", "dir", "b/c", "-r", "--continue", "-v"});
+	CHECK(o.get.paths == std::vector<std::string>{"a", "b/c"});
+	CHECK(o.path == "a");
+	CHECK(o.get.output_dir == "dir");
+	CHECK(o.get.recursive);
+	CHECK(o.get.resume);
+	CHECK(o.get.verbose);
+	o = parse({"-v", "get", "--output-dir=d", "--recursive", "x"});
+	CHECK(o.get.verbose);
+	CHECK(o.get.output_dir == "d");
+	CHECK(o.get.recursive);
+	CHECK_FALSE(o.get.resume);
+	o = parse({"get", "x", "-c", "-o", "f"});
+	CHECK(o.get.resume);
+	CHECK(o.get.output == "f");
+	CHECK(o.get.paths == std::vector<std::string>{"x"});
+	// --offset is a long option only: -O is the output directory.
+	o = parse({"get", "x", "--offset", "5", "-o", "f"});
+	CHECK(o.get.offset == 5);
+	CHECK(o.get.output_dir.empty());
+}
+
 TEST_CASE("options: FILESERVER_QUEUE unless --queue")
 {
 	CHECK(parse({"ping"}, "/env").client.queue == "/env");
@@ -105,6 +129,17 @@ TEST_CASE("options: usage errors")
 	        {"stat", "x", "-o", "f"},
 	        {"ls", "--offset", "3"},
 	        {"ping", "--length", "1"},
+	        {"get", "-r", "d"},
+	        {"get", "a", "-o", "f", "-O", "d"},
+	        {"get", "a", "-O", ""},
+	        {"get", "a", "-O", "d", "--offset", "1"},
+	        {"get", "a", "-o", "f", "--continue", "--length", "1"},
+	        {"get", "a", "--continue"},
+	        {"get", "a", "-o", "-", "--continue"},
+	        {"get", "-O", "d"},
+	        {"stat", "x", "-r"},
+	        {"ls", "-O", "d"},
+	        {"ls", "--continue"},
 	};
 	for (const auto &args : cases) {
 		std::string joined;

@@ -21,21 +21,34 @@ const char *const kUsage =
         "                      a regular FILE is replaced atomically, never left partial;\n"
         "                      a device or FIFO is written in place; '-o -' is stdout;\n"
         "                      shows a progress bar on a terminal (not with --quiet)\n"
+        "  get PATH... -O DIR [-r]\n"
+        "                      write each file to DIR/NAME (NAME: the last component);\n"
+        "                      with -r, a directory's tree is recreated under DIR\n"
         "  stat PATH           show a file's size, type, mode, owner and mtime\n"
         "  ls [DIR]            list a directory (default: the served root)\n"
         "  ping                check that the server answers; show its version\n"
         "  status              show the server's live statistics\n"
+        "\n"
+        "Options of get:\n"
+        "  -o, --output FILE     write the one PATH to FILE\n"
+        "  -O, --output-dir DIR  write every PATH into DIR (created if missing)\n"
+        "  -r, --recursive       fetch directories with their tree (needs -O)\n"
+        "  -c, --continue        resume NAME.part left by an interrupted get\n"
+        "      --offset N        start at byte N (one PATH, no --continue)\n"
+        "      --length N        fetch at most N bytes\n"
         "\n"
         "Options:\n"
         "  -q, --queue NAME     server queue (default $FILESERVER_QUEUE or /fileserver)\n"
         "  -t, --timeout SECS   wait at most this long for the server (default 10)\n"
         "  -j, --json           print stat, ls, ping and status results as JSON\n"
         "      --quiet          no progress bar for get\n"
+        "  -v, --verbose        get: say what --continue does; always print the summary\n"
         "  -h, --help           show this help and exit\n"
         "  -V, --version        show the version and exit\n"
         "\n"
         "Exit status: 0 success, 1 other failure, 2 usage error, 3 not found,\n"
-        "4 refused, 5 server unreachable or timed out, 6 protocol error, 7 server busy.\n";
+        "4 refused, 5 server unreachable or timed out, 6 protocol error, 7 server busy;\n"
+        "with several files, the worst failure's (see fileserverctl(1)).\n";
 
 namespace {
 
@@ -70,22 +83,20 @@ std::chrono::milliseconds parse_timeout(const char *arg)
 void parse_global(int argc, char **argv, Options &o)
 {
 	static const struct option opts[] = {
-	        {"queue", required_argument, nullptr, 'q'},
-	        {"timeout", required_argument, nullptr, 't'},
-	        {"json", no_argument, nullptr, 'j'},
-	        {"quiet", no_argument, nullptr, 'Q'},
-	        {"help", no_argument, nullptr, 'h'},
-	        {"version", no_argument, nullptr, 'V'},
-	        {nullptr, 0, nullptr, 0},
+	        {"queue", required_argument, nullptr, 'q'}, {"timeout", required_argument, nullptr, 't'},
+	        {"json", no_argument, nullptr, 'j'},        {"quiet", no_argument, nullptr, 'Q'},
+	        {"verbose", no_argument, nullptr, 'v'},     {"help", no_argument, nullptr, 'h'},
+	        {"version", no_argument, nullptr, 'V'},     {nullptr, 0, nullptr, 0},
 	};
 	int c;
 	// '+': stop at the command; its own options follow it.
-	while ((c = getopt_long(argc, argv, "+:q:t:jhV", opts, nullptr)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:q:t:jvhV", opts, nullptr)) != -1) {
 		switch (c) {
 		case 'q': o.client.queue = optarg; break;
 		case 't': o.client.timeout = parse_timeout(optarg); break;
 		case 'j': o.json = true; break;
 		case 'Q': o.get.quiet = true; break;
+		case 'v': o.get.verbose = true; break;
 		case 'h': o.help = true; return;
 		case 'V': o.version = true; return;
 		default: bad_option(c, argv);
@@ -93,18 +104,33 @@ void parse_global(int argc, char **argv, Options &o)
 	}
 }
 
+// Codes of the long options without a short one.
+enum : int {
+	kOffset = 256,
+	kLength,
+	kQuiet,
+};
+
 // The command's own options and operands, in any order.
 std::vector<std::string> parse_command(int argc, char **argv, Options &o)
 {
 	static const struct option opts[] = {
-	        {"output", required_argument, nullptr, 'o'}, {"offset", required_argument, nullptr, 'O'},
-	        {"length", required_argument, nullptr, 'L'}, {"json", no_argument, nullptr, 'j'},
-	        {"quiet", no_argument, nullptr, 'Q'},        {nullptr, 0, nullptr, 0},
+	        {"output", required_argument, nullptr, 'o'},
+	        {"output-dir", required_argument, nullptr, 'O'},
+	        {"recursive", no_argument, nullptr, 'r'},
+	        {"continue", no_argument, nullptr, 'c'},
+	        {"offset", required_argument, nullptr, kOffset},
+	        {"length", required_argument, nullptr, kLength},
+	        {"json", no_argument, nullptr, 'j'},
+	        {"quiet", no_argument, nullptr, kQuiet},
+	        {"verbose", no_argument, nullptr, 'v'},
+	        {nullptr, 0, nullptr, 0},
 	};
 	bool has_get_options = false;
+	bool has_range = false;
 	optind = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":o:j", opts, nullptr)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:O:rcjv", opts, nullptr)) != -1) {
 		switch (c) {
 		case 'o':
 			o.get.output = optarg;
@@ -113,21 +139,51 @@ std::vector<std::string> parse_command(int argc, char **argv, Options &o)
 			has_get_options = true;
 			break;
 		case 'O':
-			o.get.offset = parse_u64("--offset", optarg);
+			o.get.output_dir = optarg;
+			if (o.get.output_dir.empty())
+				throw UsageError("-O: empty directory name");
 			has_get_options = true;
 			break;
-		case 'L':
+		case 'r': o.get.recursive = has_get_options = true; break;
+		case 'c': o.get.resume = has_get_options = true; break;
+		case kOffset:
+			o.get.offset = parse_u64("--offset", optarg);
+			has_get_options = has_range = true;
+			break;
+		case kLength:
 			o.get.length = parse_u64("--length", optarg);
-			has_get_options = true;
+			has_get_options = has_range = true;
 			break;
 		case 'j': o.json = true; break;
-		case 'Q': o.get.quiet = true; break;
+		case kQuiet: o.get.quiet = true; break;
+		case 'v': o.get.verbose = true; break;
 		default: bad_option(c, argv);
 		}
 	}
 	if (o.command != "get" && has_get_options)
-		throw UsageError("-o, --offset and --length apply to 'get' only");
+		throw UsageError("-o, -O, -r, --continue, --offset and --length apply to 'get' only");
+	if (has_range && (o.get.resume || o.get.recursive || !o.get.output_dir.empty()))
+		throw UsageError("--offset and --length apply to one PATH without -O, -r or --continue");
 	return {argv + optind, argv + argc};
+}
+
+// get: one PATH to standard output or -o FILE, or any number with -O DIR.
+void check_get(Options &o, const std::vector<std::string> &operands)
+{
+	GetOptions &g = o.get;
+	if (operands.empty())
+		throw UsageError("get needs a PATH");
+	if (!g.output.empty() && !g.output_dir.empty())
+		throw UsageError("-o and -O cannot be used together");
+	if (g.output_dir.empty()) {
+		if (g.recursive)
+			throw UsageError("-r needs -O DIR");
+		if (operands.size() != 1)
+			throw UsageError("get of several paths needs -O DIR");
+		if (g.resume && (g.output.empty() || g.output == "-"))
+			throw UsageError("--continue needs -o FILE or -O DIR");
+	}
+	g.paths = operands;
 }
 
 void check_operands(Options &o, const std::vector<std::string> &operands)
@@ -136,7 +192,9 @@ void check_operands(Options &o, const std::vector<std::string> &operands)
 	if (cmd == "ping" || cmd == "status") {
 		if (!operands.empty())
 			throw UsageError(cmd + " takes no arguments");
-	} else if (cmd == "stat" || cmd == "get") {
+	} else if (cmd == "get") {
+		check_get(o, operands);
+	} else if (cmd == "stat") {
 		if (operands.size() != 1)
 			throw UsageError(cmd + " takes exactly one PATH");
 	} else if (cmd == "ls") {

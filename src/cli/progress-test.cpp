@@ -99,3 +99,30 @@ TEST_CASE("progress: the bar redraws in place and ends with a newline, or erases
 			CHECK(out.substr(out.size() - 4) == "\r\033[K");
 	}
 }
+
+TEST_CASE("progress: one bar for several files; a message in between starts on a clean line")
+{
+	int fds[2];
+	REQUIRE(pipe(fds) == 0);
+	{
+		ProgressBar bar(fds[1], "first", 100);
+		bar.update(10);
+		bar.interrupt();
+		bar.interrupt(); // nothing drawn since: nothing to erase
+		bar.set_label("second");
+		bar.set_total(200);
+		bar.update(150); // drawn at once after an interruption
+		bar.finish(true);
+	}
+	close(fds[1]);
+	char buf[8192];
+	ssize_t n = read(fds[0], buf, sizeof(buf));
+	close(fds[0]);
+	REQUIRE(n > 0);
+	std::string out(buf, static_cast<std::size_t>(n));
+	auto erase = out.find("\r\033[K\r");
+	REQUIRE(erase != std::string::npos);
+	CHECK(out.find("\r\033[K\r\033[K") == std::string::npos);
+	CHECK(out.find("\rsecond  75% [", erase) != std::string::npos);
+	CHECK(out.find("/200 B") != std::string::npos);
+}

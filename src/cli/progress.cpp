@@ -179,6 +179,24 @@ void ProgressBar::update(std::uint64_t done)
 	draw(now, false);
 }
 
+void ProgressBar::set_label(std::string label)
+{
+	state_.label = std::move(label);
+}
+
+void ProgressBar::set_total(std::uint64_t total)
+{
+	state_.total = total;
+}
+
+void ProgressBar::interrupt()
+{
+	if (closed_ || !drawn_)
+		return;
+	ignore_errors(fd_, "\r\033[K");
+	drawn_ = false;
+}
+
 void ProgressBar::finish(bool ok)
 {
 	if (closed_)

@@ -30,9 +30,9 @@ struct ProgressState {
 // and, once finished, the average rate and the time taken instead of the ETA.
 std::string render_progress(const ProgressState &s, int width);
 
-// A progress bar redrawn in place on a terminal (carriage return, erase to
-// end of line), at most ten times a second. It never fails the transfer:
-// write errors on the terminal are ignored.
+// A progress bar, for one file or for a whole transfer of several, redrawn in place on a terminal (carriage
+// return, erase to end of line), at most ten times a second. It never fails the transfer: write errors on the
+// terminal are ignored.
 class ProgressBar
 {
 public:
@@ -43,6 +43,13 @@ public:
 	ProgressBar &operator=(const ProgressBar &) = delete;
 
 	void update(std::uint64_t done);
+	// Several files under one bar: the label names the current one, the
+	// total may grow as their sizes become known.
+	void set_label(std::string label);
+	void set_total(std::uint64_t total);
+	// Erases the line so that a message starts on a clean one; the next
+	// update draws the bar again.
+	void interrupt();
 	// Success: the final line, then a newline. Failure: erases the line,
 	// so that the error message starts on a clean one.
 	void finish(bool ok);

@@ -7,7 +7,8 @@
 # real systemd booted in a container and drives the installed service:
 # user and directory created by the postinst, unit enabled and started,
 # fetch (with the progress bar on a terminal), reload, journal, bash
-# completion, stop, remove and purge.
+# completion, a program built against libfileserver-client-dev, stop,
+# remove and purge.
 #
 # The container (systemd-nspawn --volatile=yes) sees the host's /usr through
 # an overlay whose upper layer is a temporary directory, a copy of the host's
@@ -63,14 +64,17 @@ else
 fi
 deb_server=$(ls "$debs"/fileserver_*.deb 2>/dev/null | head -n1)
 deb_client=$(ls "$debs"/fileserver-client_*.deb 2>/dev/null | head -n1)
-[ -n "$deb_server" ] && [ -n "$deb_client" ] || die "no fileserver and fileserver-client .deb in $debs"
+deb_lib=$(ls "$debs"/libfileserver-client0_*.deb 2>/dev/null | head -n1)
+deb_dev=$(ls "$debs"/libfileserver-client-dev_*.deb 2>/dev/null | head -n1)
+[ -n "$deb_server" ] && [ -n "$deb_client" ] && [ -n "$deb_lib" ] && [ -n "$deb_dev" ] ||
+	die "no fileserver, fileserver-client, libfileserver-client0 and libfileserver-client-dev .deb in $debs"
 
 # ---------------------------------------------------------------------------
 say "== static checks"
 
 # lintian: errors fail, warnings are reported.
 lintian_target=$(ls "$debs"/*.changes 2>/dev/null | head -n1)
-[ -n "$lintian_target" ] || lintian_target="$deb_server $deb_client"
+[ -n "$lintian_target" ] || lintian_target="$deb_server $deb_client $deb_lib $deb_dev"
 # shellcheck disable=SC2086
 timeout 300 lintian --fail-on error --display-level '>=warning' $lintian_target >"$tmp/lintian.log" 2>&1
 lintian_rc=$?
@@ -103,6 +107,42 @@ else
 	fail "contents: missing:$missing" "fileserver:" "$(contents "$deb_server")" "fileserver-client:" "$(contents "$deb_client")"
 fi
 
+# The library packages hold exactly their files (directories aside): the
+# shared library in libfileserver-client0, what building against it needs
+# in libfileserver-client-dev.
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+files_of() { contents "$1" | grep -v '/$' | LC_ALL=C sort; }
+expected_lib="/usr/lib/$multiarch/libfileserver-client.so.0
+/usr/lib/$multiarch/libfileserver-client.so.0.1.0
+/usr/share/doc/libfileserver-client0/changelog.Debian.gz
+/usr/share/doc/libfileserver-client0/copyright"
+man3=$(for n in libfileserver-client fileserver_error_message fileserver_session_open fileserver_session_close \
+	fileserver_ping fileserver_status fileserver_stat fileserver_get_fd fileserver_get_cb fileserver_list_open \
+	fileserver_list_next fileserver_list_close; do echo "/usr/share/man/man3/$n.3.gz"; done)
+expected_dev=$(printf '%s\n' /usr/include/fileserver/client.h "/usr/lib/$multiarch/libfileserver-client.so" \
+	"/usr/lib/$multiarch/pkgconfig/fileserver-client.pc" /usr/share/doc/libfileserver-client-dev/changelog.Debian.gz \
+	/usr/share/doc/libfileserver-client-dev/copyright /usr/share/doc/libfileserver-client-dev/examples/fetch-file.c \
+	$man3 | LC_ALL=C sort)
+expected_lib=$(LC_ALL=C sort <<<"$expected_lib")
+if [ "$(files_of "$deb_lib")" = "$expected_lib" ] && [ "$(files_of "$deb_dev")" = "$expected_dev" ]; then
+	pass "contents: libfileserver-client0 holds the library (.so.0, .so.0.1.0); libfileserver-client-dev the header, .so link, .pc, example and 12 man3 pages"
+else
+	fail "contents of the library packages (- expected, + in the package)" \
+		"$(diff <(echo "$expected_lib") <(files_of "$deb_lib") | grep '^[-+]')" \
+		"$(diff <(echo "$expected_dev") <(files_of "$deb_dev") | grep '^[-+]')"
+fi
+
+# The ABI: dpkg-gensymbols checked the symbols file while building; the
+# package carries it, and shlibs, so programs depend on the right version.
+dpkg-deb -e "$deb_lib" "$tmp/control-lib"
+if [ -f "$tmp/control-lib/symbols" ] && grep -q '^ fileserver_get_fd@FILESERVER_CLIENT_0 ' "$tmp/control-lib/symbols" &&
+	[ "$(grep -c '^ fileserver_' "$tmp/control-lib/symbols")" = 11 ] && [ -f "$tmp/control-lib/shlibs" ] &&
+	grep -q '^activate-noawait ldconfig' "$tmp/control-lib/triggers" 2>/dev/null; then
+	pass "libfileserver-client0: symbols (11 calls at FILESERVER_CLIENT_0), shlibs, ldconfig trigger"
+else
+	fail "libfileserver-client0 control files" "$(ls "$tmp/control-lib")" "$(cat "$tmp/control-lib/symbols" 2>&1)"
+fi
+
 # Maintainer scripts: the user exists and the root is created before the
 # service is started.
 dpkg-deb -e "$deb_server" "$tmp/control"
@@ -122,7 +162,7 @@ cp -a /var/lib/dpkg "$tmp/dpkg" || die "cannot copy /var/lib/dpkg"
 : >"$tmp/dpkg/statoverride" # its users and groups do not exist in the fresh /etc
 rm -f "$tmp/dpkg/lock" "$tmp/dpkg/lock-frontend"
 mkdir -p "$tmp/usr-upper" "$tmp/pkgs" "$tmp/data"
-cp "$deb_server" "$deb_client" "$tmp/pkgs/"
+cp "$deb_server" "$deb_client" "$deb_lib" "$deb_dev" "$tmp/pkgs/"
 umask 022
 printf 'hello from the package\n' >"$tmp/data/hello.txt"
 head -c $((8 * 1024 * 1024)) /dev/urandom >"$tmp/data/big.bin"
@@ -149,8 +189,9 @@ say "== install"
 
 # 1. dpkg -i: the postinst creates the user and the root, enables and
 # starts the service.
-if CT_TIMEOUT=180 ct dpkg -i "/mnt/pkgs/${deb_server##*/}" "/mnt/pkgs/${deb_client##*/}" >"$tmp/dpkg-i.log" 2>&1; then
-	pass "install: dpkg -i ${deb_server##*/} ${deb_client##*/}"
+if CT_TIMEOUT=180 ct dpkg -i "/mnt/pkgs/${deb_server##*/}" "/mnt/pkgs/${deb_client##*/}" \
+	"/mnt/pkgs/${deb_lib##*/}" "/mnt/pkgs/${deb_dev##*/}" >"$tmp/dpkg-i.log" 2>&1; then
+	pass "install: dpkg -i ${deb_server##*/} ${deb_client##*/} ${deb_lib##*/} ${deb_dev##*/}"
 else
 	fail "install: dpkg -i failed" "$(tail -n 30 "$tmp/dpkg-i.log")"
 	exit 1
@@ -292,7 +333,19 @@ else
 	fail "bash completion" "expected:" "$expected" "actual:" "$completion" "stderr:" "$(cat "$tmp/completion.err")"
 fi
 
-# 11. stop.
+# 11. a program built against the installed libfileserver-client-dev
+# (the example it ships, with pkg-config's flags) fetches from the service.
+example=/usr/share/doc/libfileserver-client-dev/examples/fetch-file.c
+built=$(ct sh -c "cc -Wall -Werror -o /tmp/fetch-file $example \$(pkg-config --cflags --libs fileserver-client) 2>&1 &&
+	/tmp/fetch-file big.bin /tmp/lib.out && cmp /tmp/lib.out /srv/fileserver/big.bin &&
+	ldd /tmp/fetch-file | grep -F libfileserver-client.so.0" 2>&1)
+if [ $? = 0 ] && grep -q "/usr/lib/$multiarch/libfileserver-client.so.0" <<<"$built"; then
+	pass "library: the packaged fetch-file.c builds with pkg-config's flags and fetches big.bin identical ($(sed 's/^[[:space:]]*//' <<<"$built"))"
+else
+	fail "library: building or running the packaged example" "$built"
+fi
+
+# 12. stop.
 if ctl stop fileserver.service && [ "$(prop fileserver.service ActiveState)" = inactive ] &&
 	[ "$(prop fileserver.service Result)" = success ]; then
 	pass "stop: systemctl stop fileserver -> inactive, Result=success"
@@ -303,10 +356,10 @@ fi
 # ---------------------------------------------------------------------------
 say "== remove"
 
-# 12. remove stops the service; purge removes the configuration, keeps the
+# 13. remove stops the service; purge removes the configuration, keeps the
 # user (Debian removes no system users) and what was served.
 ctl start fileserver.service
-CT_TIMEOUT=120 ct dpkg -r fileserver fileserver-client >"$tmp/dpkg-r.log" 2>&1; r_rc=$?
+CT_TIMEOUT=120 ct dpkg -r fileserver fileserver-client libfileserver-client-dev libfileserver-client0 >"$tmp/dpkg-r.log" 2>&1; r_rc=$?
 after_remove=$(prop fileserver.service ActiveState)
 conf_kept=$(ct test -e /etc/fileserver/fileserver.json && echo kept || echo gone)
 CT_TIMEOUT=120 ct dpkg --purge fileserver >>"$tmp/dpkg-r.log" 2>&1; p_rc=$?

@@ -107,7 +107,10 @@ fi
 
 server=$(ls "$top"/RPMS/*/"$name-$version"-*.rpm 2>/dev/null | grep -v -- '-debug' | head -n1)
 client=$(ls "$top"/RPMS/*/"$name-client-$version"-*.rpm 2>/dev/null | head -n1)
-[ -n "$server" ] && [ -n "$client" ] || die "no $name and $name-client packages in $top/RPMS"
+libs=$(ls "$top"/RPMS/*/"$name-client-libs-$version"-*.rpm 2>/dev/null | head -n1)
+devel=$(ls "$top"/RPMS/*/"$name-client-devel-$version"-*.rpm 2>/dev/null | head -n1)
+[ -n "$server" ] && [ -n "$client" ] && [ -n "$libs" ] && [ -n "$devel" ] ||
+	die "no $name, $name-client, $name-client-libs and $name-client-devel packages in $top/RPMS"
 
 # has_file RPM PATH: man pages are compressed as the distribution does it.
 has_file() {
@@ -126,10 +129,34 @@ done
 for f in /usr/bin/fileserverctl /usr/share/man/man1/fileserverctl.1.gz /usr/share/bash-completion/completions/fileserverctl; do
 	has_file "$client" "$f" || missing="$missing $name-client:$f"
 done
+libdir=$(rpm "${rpm_opts[@]}" --eval '%{_libdir}')
+for f in "$libdir/libfileserver-client.so.0" "$libdir/libfileserver-client.so.0.1.0"; do
+	has_file "$libs" "$f" || missing="$missing $name-client-libs:$f"
+done
+for f in /usr/include/fileserver/client.h "$libdir/libfileserver-client.so" "$libdir/pkgconfig/fileserver-client.pc" \
+	/usr/share/man/man3/libfileserver-client.3.gz /usr/share/man/man3/fileserver_get_fd.3.gz \
+	/usr/share/man/man3/fileserver_get_cb.3.gz "$(rpm "${rpm_opts[@]}" --eval '%{_docdir}')/$name-client-devel/examples/fetch-file.c"; do
+	has_file "$devel" "$f" || missing="$missing $name-client-devel:$f"
+done
 if [ -z "$missing" ]; then
-	pass "contents: daemon, units, sysusers.d, tmpfiles.d, configuration, man 8+5, completion in $name; client, man 1, completion in $name-client"
+	pass "contents: daemon, units, sysusers.d, tmpfiles.d, configuration, man 8+5, completion in $name; client, man 1, completion in $name-client; the library in $name-client-libs; header, .so link, .pc, man 3, example in $name-client-devel"
 else
-	fail "contents: missing:$missing" "$(rpm -qlp "$server" "$client" 2>&1)"
+	fail "contents: missing:$missing" "$(rpm -qlp "$server" "$client" "$libs" "$devel" 2>&1)"
+fi
+
+# The library: ldconfig scriptlets where the distribution's macros want
+# them; the -devel package requires the library of the same build.
+libs_scripts=$(rpm -qp --scripts "$libs" 2>&1)
+devel_requires=$(rpm -qp --requires "$devel" 2>&1)
+if [ -n "$(rpm "${rpm_opts[@]}" --eval '%{?ldconfig}')" ]; then
+	ldconfig_ok=$(grep -c 'program: /sbin/ldconfig' <<<"$libs_scripts")
+else
+	ldconfig_ok=2 # the macros add none (file triggers of glibc run ldconfig)
+fi
+if [ "$ldconfig_ok" = 2 ] && grep -qE "^$name-client-libs(\(x86-64\)|\([a-z0-9_-]+\))? = $version-" <<<"$devel_requires"; then
+	pass "library: %post/%postun ldconfig in $name-client-libs; $name-client-devel requires it ($(grep "^$name-client-libs" <<<"$devel_requires"))"
+else
+	fail "library scriptlets and requirements" "$name-client-libs scripts:" "$libs_scripts" "$name-client-devel requires:" "$devel_requires"
 fi
 
 config=$(rpm -qcp "$server" 2>&1)
@@ -146,21 +173,23 @@ fi
 # spec's build directory, prefix /usr), no file more or less. Left out, each
 # for a stated reason: directories (rpm lists the ones a package owns, %dir;
 # a DESTDIR has every parent); %doc and %license files (copied by rpm from
-# the source tree, not installed by meson); /usr/lib/.build-id (links rpm
+# the source tree, not installed by meson; and meson's documentation files,
+# which each distribution places in its own package's documentation
+# directory: checked under "contents" above); /usr/lib/.build-id (links rpm
 # adds for debuginfo). Man pages are compared without the compression rpm's
 # brp-compress adds.
 builddir=$top/BUILD/$name-$version/$(rpm "${rpm_opts[@]}" --eval '%{_vpath_builddir}')
 docdir=$(rpm "${rpm_opts[@]}" --eval '%{_defaultdocdir}')
 licensedir=$(rpm "${rpm_opts[@]}" --eval '%{_defaultlicensedir}')
 rpm_files() {
-	rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$server" "$client" 2>/dev/null |
+	rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$server" "$client" "$libs" "$devel" 2>/dev/null |
 		awk '$1 !~ /^d/ { print $2 }' |
 		grep -v -e "^$docdir/" -e "^$licensedir/" -e '^/usr/lib/\.build-id/' |
 		sed -E 's,^(/usr/share/man/.*)\.(gz|bz2|xz|zst)$,\1,' | LC_ALL=C sort -u
 }
 if [ -f "$builddir/build.ninja" ] &&
 	DESTDIR="$tmp/meson-destdir" meson install -C "$builddir" --no-rebuild --quiet >"$tmp/meson-install.log" 2>&1; then
-	(cd "$tmp/meson-destdir" && find . ! -type d | sed 's,^\.,,' | LC_ALL=C sort) >"$tmp/meson.files"
+	(cd "$tmp/meson-destdir" && find . ! -type d | sed 's,^\.,,' | grep -v "^$docdir/" | LC_ALL=C sort) >"$tmp/meson.files"
 	rpm_files >"$tmp/rpm.files"
 	if diff -u "$tmp/meson.files" "$tmp/rpm.files" >"$tmp/files.diff"; then
 		pass "file list: the packages hold the $(wc -l <"$tmp/rpm.files") files meson installs into a DESTDIR (prefix /usr), no more, no less"
@@ -173,7 +202,7 @@ else
 fi
 
 if command -v rpmlint >/dev/null; then
-	timeout 120 rpmlint "$server" "$client" "$spec" >"$tmp/rpmlint.log" 2>&1
+	timeout 120 rpmlint "$server" "$client" "$libs" "$devel" "$spec" >"$tmp/rpmlint.log" 2>&1
 	say "rpmlint (report only): $(grep -E '[0-9]+ errors?, [0-9]+ warnings?' "$tmp/rpmlint.log" | tail -n1)"
 	grep -E '^[^ ]+: [EW]: ' "$tmp/rpmlint.log" | sed 's/^/      /'
 fi
