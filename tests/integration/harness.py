@@ -795,9 +795,31 @@ class FileserverTestCase(unittest.TestCase):
             self.fail(f"client reply queues left behind: {leftovers}")
 
 
-def main():
-    """unittest.main for a test file; exits non-zero on failure."""
+def private_ipc_namespace():
+    """Moves this process (and so all it starts) into an IPC namespace of
+    its own, with its mqueue file system on /dev/mqueue in a mount
+    namespace of its own: its queues count against no one else's
+    fs.mqueue.queues_max (256 per namespace), and /dev/mqueue shows only
+    them. Needs root; False (and nothing changed) if that fails. Call it
+    before anything looks at the mqueue file system."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    clone_newns, clone_newipc, ms_rec, ms_private = 0x00020000, 0x08000000, 16384, 1 << 18
+    if libc.unshare(clone_newns | clone_newipc) != 0:
+        return False
+    if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
+        raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
+    if libc.mount(b"mqueue", b"/dev/mqueue", b"mqueue", 0, None) != 0:
+        raise OSError(ctypes.get_errno(), "mount -t mqueue /dev/mqueue")
+    return True
+
+
+def main(private_ipc=False):
+    """unittest.main for a test file; exits non-zero on failure.
+    @private_ipc: run in private_ipc_namespace() if this process may."""
     check_binaries()
+    if private_ipc:
+        private_ipc_namespace()
     unittest.main(verbosity=2)
 
 

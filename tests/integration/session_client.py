@@ -15,8 +15,9 @@ usage: session_client.py SERVER_QUEUE COMMAND [ARGS]
   abandon N       N queues and OPENs, their N replies read, the names
                   unlinked; print "abandoned CHALLENGES BUSY" and exit
                   without CLOSE
-  attack QUEUE N  send N OPENs naming QUEUE (someone else's), each with a
-                  nonce of its own; print "sent N", wait
+  attack QUEUE N [PID]
+                  send N OPENs naming QUEUE (someone else's), each with a
+                  nonce of its own and our pid (or PID); print "sent N", wait
 "Wait" is: until standard input closes (or a signal ends the process).
 """
 
@@ -126,8 +127,9 @@ def main():
             mq_unlink(name)
         report("abandoned", challenges, busy)
     elif command == "attack":
+        pid = int(args[2]) if len(args) > 2 else None
         for _ in range(int(args[1])):
-            send_open(server, args[0])
+            send_open(server, args[0], pid=pid)
         report("sent", args[1])
         wait()
     else:
