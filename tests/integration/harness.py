@@ -559,7 +559,7 @@ class FileserverTestCase(unittest.TestCase):
             s.open_session()
         return s
 
-    def status(self, queue=None):
+    def server_status(self, queue=None):
         """The daemon's STATUS as a dict, asked on a session of its own that
         is closed before this returns (its "sessions" count includes it)."""
         s = Session(queue or self.queue)
@@ -574,7 +574,7 @@ class FileserverTestCase(unittest.TestCase):
         found = {}
 
         def check():
-            found["s"] = self.status()
+            found["s"] = self.server_status()
             return predicate(found["s"])
         try:
             wait_until(check, timeout, what, interval=0.05)

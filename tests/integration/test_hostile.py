@@ -89,7 +89,7 @@ class HostileTest(harness.FileserverTestCase):
             replies = s.request(OP_GET, "f")
             self.assertEqual([r.type for r in replies], [META, DATA, END])
             self.assertEqual(replies[1].payload, b"after the restart\n")
-        self.assertGreaterEqual(self.status()["rejected"], 1)
+        self.assertGreaterEqual(self.server_status()["rejected"], 1)
         self.assertIsNone(old.receive(0), "a request of a session of the previous server was answered")
 
     def test_reload_storm_during_transfers(self):

@@ -148,7 +148,7 @@ class VictimQueueTest(SessionTestCase):
         attacker = self.attack(name, 10, pid=harness.dead_pid())
         d.send_signal(signal.SIGCONT)
         wait_until(lambda: queue_qsize(self.queue) == 0, WAIT, "the server to take the OPENs")
-        self.status()  # the dispatcher has handled them all
+        self.server_status()  # the dispatcher has handled them all
         self.assertLessEqual(self.messages_in(name), 4)
         p.send_signal(signal.SIGCONT)
         out, err = p.communicate(timeout=60)
@@ -170,7 +170,7 @@ class ForgedRequestTest(SessionTestCase):
         closed = self.session()
         closed_id, closed_secret = closed.id, closed.secret
         closed.send(wire.OP_CLOSE)
-        before = self.status()["rejected"]
+        before = self.server_status()["rejected"]
         forged = [
             dict(secret=os.urandom(16)),                         # a guessed secret
             dict(secret=bytes(16)),
@@ -185,7 +185,7 @@ class ForgedRequestTest(SessionTestCase):
         self.assertEqual([r.type for r in s.request(OP_PING)], [PONG, END])
         self.assertIsNone(s.receive(0), "a forged request was answered")
         self.assertIsNone(closed.receive(0), "a request of a closed session was answered")
-        after = self.status()["rejected"]
+        after = self.server_status()["rejected"]
         self.assertEqual(after - before, len(forged) + 1)
         # The real session is not hurt by the forgeries.
         replies = s.request(OP_GET, "file.bin")
@@ -226,7 +226,7 @@ class DeadClientTest(SessionTestCase):
     def start(self, **kw):
         self.start_daemon(workers=2, send_timeout_ms=60000, **kw)
         # Whether STATUS counts its own worker as busy: the baseline.
-        self.idle_busy = self.status()["busy"]
+        self.idle_busy = self.server_status()["busy"]
 
     def killed(self, p):
         p.send_signal(signal.SIGKILL)
@@ -251,7 +251,7 @@ class DeadClientTest(SessionTestCase):
         watch = QueueWatch(name)
         self.addCleanup(watch.close)
         wait_until(lambda: watch.qsize() == CHALLENGE_MESSAGE, WAIT, "the CHALLENGE")
-        s = self.status()
+        s = self.server_status()
         self.assertEqual((s["sessions_challenged"], self.others(s)), (1, 1), s)
         self.killed(p)
         self.sessions_gone("the challenged session to end with its client")
@@ -281,7 +281,7 @@ class DeadClientTest(SessionTestCase):
         self.start()
         p = self.session_client(self.victim, "active")
         self.assertEqual(self.session_client_line(p)[0], "active")
-        s = self.status()
+        s = self.server_status()
         self.assertEqual((self.others(s), s["sessions_challenged"]), (1, 0), s)
         self.killed(p)
         self.sessions_gone("the session to end with its client")
@@ -333,11 +333,11 @@ class IdleTimeoutTest(SessionTestCase):
         self.assertEqual([r.type for r in s.request(OP_PING)], [PONG, END])
         # Each STATUS is asked on a fresh session: the old one stays idle.
         self.sessions_gone("the idle session to time out")
-        before = self.status()["rejected"]
+        before = self.server_status()["rejected"]
         s.send(OP_PING, req_id=5)
         self.assertEqual([r.type for r in self.session().request(OP_PING)], [PONG, END])
         self.assertIsNone(s.receive(0), "a request of a timed-out session was answered")
-        self.assertEqual(self.status()["rejected"], before + 1)
+        self.assertEqual(self.server_status()["rejected"], before + 1)
 
 
 class PerUidLimitTest(SessionTestCase):
