@@ -78,6 +78,15 @@ void check_entries(std::span<const std::uint8_t> payload)
 	check(same_bytes(again, payload));
 }
 
+void check_challenge(std::span<const std::uint8_t> payload)
+{
+	Challenge challenge;
+	if (decode_challenge(payload, challenge) != Status::Ok)
+		return;
+	check(challenge.session != 0);
+	check(same_bytes(encode_challenge(challenge), payload));
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
@@ -93,6 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 	check(size >= kReplyHeaderSize);
 	check(payload.data() == data + kReplyHeaderSize && payload.size() == size - kReplyHeaderSize);
 	check(hdr.payload_size == payload.size());
+	check(hdr.version == kVersion);
 	std::vector<std::uint8_t> again(size);
 	check(encode_reply(hdr, payload, again) == size);
 	check(same_bytes(again, msg));
@@ -105,7 +115,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 	case ReplyType::Entries: check_entries(payload); break;
 	case ReplyType::Pong: check_pong(payload); break;
 	case ReplyType::Status: break; // JSON text, parsed by fileserverctl
-	default: __builtin_trap();     // decode_reply let an unknown type through
+	case ReplyType::Challenge: check_challenge(payload); break;
+	default: __builtin_trap(); // decode_reply let an unknown type through
 	}
 	return 0;
 }

@@ -22,17 +22,32 @@ from fstest import wire  # noqa: E402
 CORPUS = HERE / "corpus"
 
 GET, STAT, LIST, PING, STATUS = wire.OP_GET, wire.OP_STAT, wire.OP_LIST, wire.OP_PING, wire.OP_STATUS
+OPEN, CLOSE = wire.OP_OPEN, wire.OP_CLOSE
 META, DATA, END, ERROR, ENTRIES, PONG, STATUS_REPLY = (wire.META, wire.DATA, wire.END, wire.ERROR, wire.ENTRIES,
                                                        wire.PONG, wire.STATUS)
+CHALLENGE = wire.CHALLENGE
 REQUEST_MAGIC, REPLY_MAGIC, TO_END = wire.REQUEST_MAGIC, wire.REPLY_MAGIC, wire.TO_END
 NONCE = bytes(range(0xA0, 0xB0))
-QUEUE = b"/fileserverctl-4242-0123456789abcdef"
+SECRET = bytes(range(0xC0, 0xD0))
+SESSION = 0x0123456789ABCDEF
+PID = 4242
+QUEUE = b"/fileserver-client-4242-987654-0123456789abcdef"
+QUEUE_V1 = b"/fileserverctl-4242-0123456789abcdef"
 REQ_ID = 0x1122334455667788
 LE = {"order": "<"}  # the seeds are little-endian whatever the host
 
 
-def request(op=GET, path=b"docs/readme.txt", queue=QUEUE, **fields):
-    return wire.encode_request(op, queue, path, **{"req_id": REQ_ID, "nonce": NONCE, **LE, **fields})
+def request(op=GET, path=b"docs/readme.txt", session=SESSION, **fields):
+    """A version-2 session request."""
+    return wire.encode_request(op, session, SECRET, path, **{"req_id": REQ_ID, **LE, **fields})
+
+
+def open_request(queue=QUEUE, pid=PID, **fields):
+    return wire.encode_open(queue, pid, NONCE, REQ_ID, **{**LE, **fields})
+
+
+def request_v1(op=GET, path=b"docs/readme.txt", queue=QUEUE_V1, **fields):
+    return wire.encode_request_v1(op, queue, path, **{"req_id": REQ_ID, "nonce": NONCE, **LE, **fields})
 
 
 def reply(rtype, payload=b"", **fields):
@@ -59,6 +74,10 @@ def entry(name, **fields):
     return wire.entry_payload(name, **fields, **LE)
 
 
+def challenge(session=SESSION, idle=60000, reserved=0):
+    return wire.challenge_payload(session, SECRET, idle, reserved, **LE)
+
+
 REQUESTS = {
     "get": request(),
     "get-range": request(offset=100, length=50),
@@ -66,32 +85,56 @@ REQUESTS = {
     "stat": request(op=STAT, path=b"docs"),
     "stat-root-empty-path": request(op=STAT, path=b""),
     "list-dot": request(op=LIST, path=b"."),
-    "ping": request(op=PING, path=b"", offset=0),
-    "status": request(op=STATUS, path=b"", offset=0),
+    "ping": request(op=PING, path=b""),
+    "status": request(op=STATUS, path=b""),
+    "close": request(op=CLOSE, path=b""),
+    "close-with-path": request(op=CLOSE, path=b"ignored"),
+    "session-max": request(op=PING, path=b"", session=2 ** 64 - 1),
     "path-nul": request(path=b"a\0b"),
     "path-dotdot": request(path=b"../etc/passwd"),
     "path-absolute": request(path=b"/etc/passwd"),
     "path-long-component": request(path=b"d/" + b"n" * 256),
     "path-max": request(op=STAT, path=b"p" * 4096),
     "path-too-long": request(op=STAT, path=b"p" * 4097),
-    "queue-shortest": request(queue=b"/q"),
-    "queue-longest": request(queue=b"/" + b"q" * 255),
-    "bad-queue-too-long": request(queue=b"/" + b"q" * 256),
-    "bad-queue-no-slash": request(queue=b"fileserver"),
-    "bad-queue-slash-only": request(queue=b"/"),
-    "bad-queue-inner-slash": request(queue=b"/a/b"),
-    "bad-queue-nul": request(queue=b"/a\0b"),
-    "bad-queue-empty": request(queue=b""),
+    "path-too-long-ping": request(op=PING, path=b"p" * 4097),
+    "open": open_request(),
+    "open-queue-shortest": open_request(queue=b"/q"),
+    "open-queue-longest": open_request(queue=b"/" + b"q" * 255),
+    "open-pid-max": open_request(pid=2 ** 32 - 1),
+    "bad-open-queue-too-long": open_request(queue=b"/" + b"q" * 256),
+    "bad-open-queue-no-slash": open_request(queue=b"fileserver"),
+    "bad-open-queue-slash-only": open_request(queue=b"/"),
+    "bad-open-queue-inner-slash": open_request(queue=b"/a/b"),
+    "bad-open-queue-nul": open_request(queue=b"/a\0b"),
+    "bad-open-queue-empty": open_request(queue=b""),
+    "bad-open-pid-0": open_request(pid=0),
+    "bad-open-session": open_request(session=SESSION),
+    "bad-open-path": open_request(path=b"p"),
+    "bad-session-0": request(session=0),
+    "bad-session-pid": request(pid=PID),
+    "bad-session-queue": request(reply_queue=QUEUE),
     "bad-magic": request(magic=REPLY_MAGIC),
-    "bad-version": request(version=2),
+    "bad-version-0": request(version=0),
+    "bad-version-3": request(version=3),
     "bad-op-0": request(op=0),
-    "bad-op-6": request(op=6),
-    "bad-flags": request(flags=1),
-    "bad-reserved": request(reserved=bytes(7) + b"\x01"),
+    "bad-op-8": request(op=8),
     "bad-length-extra-byte": request() + b"x",
     "bad-length-short": request(plen=100),
+    "bad-open-length-short": open_request(qlen=10),
     "too-short": request()[:63],
     "empty": b"",
+    # Version 1: recognised (answered with EPROTONOSUPPORT) when valid by its rules.
+    "v1-get": request_v1(),
+    "v1-ping": request_v1(op=PING, path=b""),
+    "v1-status": request_v1(op=STATUS, path=b""),
+    "v1-path-too-long": request_v1(op=STAT, path=b"p" * 4097),
+    "v1-queue-longest": request_v1(queue=b"/" + b"q" * 255),
+    "bad-v1-op-6": request_v1(op=OPEN),
+    "bad-v1-flags": request_v1(flags=1),
+    "bad-v1-reserved": request_v1(reserved=bytes(7) + b"\x01"),
+    "bad-v1-queue-empty": request_v1(queue=b""),
+    "bad-v1-queue-inner-slash": request_v1(queue=b"/a/b"),
+    "bad-v1-length": request_v1() + b"x",
 }
 
 REPLIES = {
@@ -135,11 +178,21 @@ REPLIES = {
     "status": reply(STATUS_REPLY, json.dumps({
         "version": "0.1.0", "pid": 4242, "uptime_sec": 12, "root": "/srv/fileserver",
         "queue": "/fileserver", "workers": 4, "busy": 0, "waiting": 0, "served": 3, "failed": 1,
-        "bytes": 1234, "dropped": 0, "notify_registered": True, "last_reload": "ok"}).encode()),
+        "bytes": 1234, "dropped": 0, "notify_registered": True, "last_reload": "ok", "protocol": 2,
+        "sessions": 3, "sessions_challenged": 1, "rejected": 0}).encode()),
     "bad-magic": reply(END, end(), magic=REQUEST_MAGIC),
+    "challenge": reply(CHALLENGE, challenge()),
+    "challenge-edges": reply(CHALLENGE, challenge(session=1, idle=2 ** 32 - 1)),
+    "bad-challenge-session-0": reply(CHALLENGE, challenge(session=0)),
+    "bad-challenge-reserved": reply(CHALLENGE, challenge(reserved=1)),
+    "bad-challenge-short": reply(CHALLENGE, challenge()[:31]),
+    "bad-challenge-long": reply(CHALLENGE, challenge() + b"\0"),
+    "bad-challenge-end-payload": reply(CHALLENGE, end()),
     "bad-version": reply(END, end(), version=0),
+    "bad-version-1": reply(END, end(), version=1),
+    "bad-version-3": reply(END, end(), version=3),
     "bad-type-0": reply(0, end()),
-    "bad-type-8": reply(8, end()),
+    "bad-type-9": reply(9, end()),
     "bad-reserved": reply(END, end(), reserved=1),
     "bad-size-larger": reply(END, end(), size=9),
     "bad-size-smaller": reply(END, end(), size=7),
@@ -154,18 +207,21 @@ CONFIGS = {
         "root": "/srv/fileserver", "queue": "/fileserver", "workers": 4, "backlog": 64,
         "log_level": "info", "send_timeout_ms": 5000, "shutdown_timeout_ms": 10000,
         "queue_max_messages": 10, "queue_message_size": 8192, "max_transfers_per_uid": 3,
-        "max_waiting_per_uid": 32, "access": "world-readable",
+        "max_waiting_per_uid": 32, "max_sessions": 1024, "max_sessions_per_uid": 0,
+        "session_idle_timeout_ms": 60000, "access": "world-readable",
         "allow": ["docs/*", "*.txt"], "deny": ["*/.git/*", "secret*"]}, indent=2) + "\n",
     "bounds-low.json": json.dumps({
         "root": "/", "queue": "/q", "workers": 1, "backlog": 0, "log_level": "trace",
         "send_timeout_ms": 1, "shutdown_timeout_ms": 0, "queue_max_messages": 1,
         "queue_message_size": 4416, "max_transfers_per_uid": 0, "max_waiting_per_uid": 0,
+        "max_sessions": 1, "max_sessions_per_uid": 1, "session_idle_timeout_ms": 1000,
         "access": "owner", "allow": [], "deny": []}) + "\n",
     "bounds-high.json": json.dumps({
         "root": "/srv/" + "r" * 200, "queue": "/" + "q" * 255, "workers": 1024, "backlog": 65536,
         "log_level": "off", "send_timeout_ms": 3600000, "shutdown_timeout_ms": 3600000,
         "queue_max_messages": 65536, "queue_message_size": 16777216, "max_transfers_per_uid": 1024,
-        "max_waiting_per_uid": 65536, "access": "all"}) + "\n",
+        "max_waiting_per_uid": 65536, "max_sessions": 1048576, "max_sessions_per_uid": 1048576,
+        "session_idle_timeout_ms": 86400000, "access": "all"}) + "\n",
     "unicode-root.json": '{"root": "/srv/caf\\u00e9/\\ud83d\\ude00 \\"x\\"", "log_level": "debug"}\n',
     "duplicate-key.json": '{"workers": 2, "workers": 8}\n',
     "bad-unknown-key.json": '{"root": "/srv", "colour": "blue"}\n',
@@ -183,6 +239,11 @@ CONFIGS = {
     "bad-message-size-small.json": '{"queue_message_size": 4415}\n',
     "bad-transfers-per-uid.json": '{"max_transfers_per_uid": 1025}\n',
     "bad-access.json": '{"access": "everyone"}\n',
+    "bad-max-sessions-zero.json": '{"max_sessions": 0}\n',
+    "bad-max-sessions-huge.json": '{"max_sessions": 1048577}\n',
+    "bad-sessions-per-uid-over.json": '{"max_sessions": 4, "max_sessions_per_uid": 5}\n',
+    "bad-session-idle-low.json": '{"session_idle_timeout_ms": 999}\n',
+    "bad-session-idle-high.json": '{"session_idle_timeout_ms": 86400001}\n',
     "bad-allow-not-array.json": '{"allow": "*.txt"}\n',
     "bad-deny-empty-pattern.json": '{"deny": [""]}\n',
     "bad-nested.json": '{"root": {"path": ["/srv", [null, true, false]]}}\n',

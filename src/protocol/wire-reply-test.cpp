@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
+#include <cerrno>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -15,7 +16,7 @@ TEST_SUITE_BEGIN("wire-reply");
 TEST_CASE("reply header round trip for every type")
 {
 	for (auto type : {ReplyType::Meta, ReplyType::Data, ReplyType::End, ReplyType::Error,
-	                  ReplyType::Entries, ReplyType::Pong}) {
+	                  ReplyType::Entries, ReplyType::Pong, ReplyType::Status, ReplyType::Challenge}) {
 		CAPTURE(static_cast<int>(type));
 		ReplyHeader in = sample_header(type);
 		in.payload_size = 9999; // encode_reply sets the real size
@@ -23,12 +24,18 @@ TEST_CASE("reply header round trip for every type")
 		auto msg = make_reply(in, payload);
 		REQUIRE(msg.size() == kReplyHeaderSize + 3);
 		CHECK(peek<std::uint32_t>(msg, 0) == kReplyMagic);
+		CHECK(peek<std::uint16_t>(msg, kRepOffVersion) == 2);
+		CHECK(peek<std::uint16_t>(msg, kRepOffType) == static_cast<std::uint16_t>(type));
+		CHECK(peek<std::uint64_t>(msg, 8) == 0xfeedfacecafebeefULL);
+		CHECK(peek<std::uint64_t>(msg, 32) == 77);
 		CHECK(peek<std::uint32_t>(msg, kRepOffPayloadSize) == 3);
 		CHECK(peek<std::uint32_t>(msg, kRepOffReserved) == 0);
 
 		ReplyHeader out;
+		out.version = 0;
 		std::span<const std::uint8_t> pl;
 		REQUIRE(decode_reply(msg, out, pl) == Status::Ok);
+		CHECK(out.version == kVersion);
 		CHECK(out.type == type);
 		CHECK(out.request_id == 0xfeedfacecafebeefULL);
 		CHECK(out.nonce == make_nonce(0x5a));
@@ -134,9 +141,14 @@ TEST_CASE("decode_reply: malformed headers")
 		poke<std::uint16_t>(msg, kRepOffVersion, 0);
 		CHECK(decode_reply(msg, out, pl) == Status::BadVersion);
 	}
-	SUBCASE("version 2")
+	SUBCASE("version 1")
 	{
-		poke<std::uint16_t>(msg, kRepOffVersion, 2);
+		poke<std::uint16_t>(msg, kRepOffVersion, 1);
+		CHECK(decode_reply(msg, out, pl) == Status::BadVersion);
+	}
+	SUBCASE("version 3")
+	{
+		poke<std::uint16_t>(msg, kRepOffVersion, 3);
 		CHECK(decode_reply(msg, out, pl) == Status::BadVersion);
 	}
 	SUBCASE("type 0")
@@ -146,7 +158,7 @@ TEST_CASE("decode_reply: malformed headers")
 	}
 	SUBCASE("type max + 1")
 	{
-		poke<std::uint16_t>(msg, kRepOffType, static_cast<std::uint16_t>(ReplyType::Status) + 1);
+		poke<std::uint16_t>(msg, kRepOffType, static_cast<std::uint16_t>(ReplyType::Challenge) + 1);
 		CHECK(decode_reply(msg, out, pl) == Status::BadType);
 	}
 	SUBCASE("type 0xffff")
@@ -187,6 +199,127 @@ TEST_CASE("decode_reply: malformed headers")
 		auto req = encode_request(sample_request());
 		CHECK(decode_reply(req, out, pl) == Status::BadMagic);
 	}
+}
+
+// Old clients: a version-1 request is recognised, and answered with an ERROR
+// in a reply header of version 1, the only one such a client decodes.
+
+TEST_CASE("a reply header of version 1 is encodable, not decodable")
+{
+	ReplyHeader h = sample_header(ReplyType::Error);
+	h.version = kVersion1;
+	auto text = std::string("protocol version 1 is not supported");
+	auto payload = encode_error(Error{EPROTONOSUPPORT, text});
+	auto msg = make_reply(h, payload);
+	CHECK(peek<std::uint32_t>(msg, 0) == kReplyMagic);
+	CHECK(peek<std::uint16_t>(msg, kRepOffVersion) == 1);
+	CHECK(peek<std::uint16_t>(msg, kRepOffType) == static_cast<std::uint16_t>(ReplyType::Error));
+	CHECK(peek<std::uint32_t>(msg, kRepOffPayloadSize) == payload.size());
+	CHECK(std::memcmp(msg.data() + 16, h.nonce.data(), h.nonce.size()) == 0);
+	ReplyHeader out;
+	std::span<const std::uint8_t> pl;
+	CHECK(decode_reply(msg, out, pl) == Status::BadVersion);
+
+	// Apart from the version, the header is the one of version 2.
+	poke<std::uint16_t>(msg, kRepOffVersion, kVersion);
+	REQUIRE(decode_reply(msg, out, pl) == Status::Ok);
+	Error err;
+	REQUIRE(decode_error(pl, err) == Status::Ok);
+	CHECK(err.code == EPROTONOSUPPORT);
+	CHECK(err.text == text);
+}
+
+TEST_CASE("version-1 requests give OldVersion with op, id, nonce and reply queue")
+{
+	for (Op op : {Op::Get, Op::Stat, Op::List, Op::Ping, Op::Status}) {
+		CAPTURE(to_string(op));
+		Request in = sample_request_v1();
+		in.op = op;
+		auto msg = encode_request_v1(in);
+		REQUIRE(msg.size() == kRequestHeaderSize + 13 + 16);
+		CHECK(peek<std::uint16_t>(msg, kReqOffVersion) == kVersion1);
+		CHECK(peek<std::uint32_t>(msg, kReqOffPid) == 0);
+		CHECK(peek<std::uint64_t>(msg, kReqOffSession) == 0);
+		CHECK(std::string(msg.begin() + 64, msg.end()) == "/fsc-reply-42dir/sub/file.txt");
+		Request out;
+		out.session = 3;
+		out.pid = 3;
+		REQUIRE(decode_request(msg, out) == Status::OldVersion);
+		CHECK(out.op == op);
+		CHECK(out.id == in.id);
+		CHECK(out.nonce == in.nonce);
+		CHECK(out.reply_queue == "/fsc-reply-42");
+		CHECK(out.session == 0);
+		CHECK(out.pid == 0);
+	}
+	// A path too long is no reason to keep the old client waiting.
+	CHECK(decode(raw_request("/q", std::string(kMaxPathSize + 1, 'p'), 1, kVersion1)) ==
+	      Status::OldVersion);
+	CHECK(decode(raw_request("/q", "", 4, kVersion1)) == Status::OldVersion);
+}
+
+TEST_CASE("invalid version-1 requests are malformed")
+{
+	auto good = encode_request_v1(sample_request_v1());
+	REQUIRE(decode(good) == Status::OldVersion);
+	for (std::uint16_t op : {0, 6, 7, 8}) {
+		auto m = good;
+		poke<std::uint16_t>(m, kReqOffOp, op);
+		CHECK(decode(m) == Status::BadType);
+	}
+	for (std::size_t off = kReqOffPid; off < kRequestHeaderSize; off++) {
+		auto m = good;
+		m[off] = 1;
+		CHECK(decode(m) == Status::BadReserved);
+	}
+	auto m = good;
+	m.push_back(0);
+	CHECK(decode(m) == Status::BadLength);
+	CHECK(decode(raw_request("", "f", 1, kVersion1)) == Status::BadQueueName);
+	CHECK(decode(raw_request("/a/b", "f", 1, kVersion1)) == Status::BadQueueName);
+	m = good;
+	m.resize(kRequestHeaderSize - 1);
+	CHECK(decode(m) == Status::TooShort);
+	// Order: the op before the reserved fields before the size.
+	m = good;
+	poke<std::uint16_t>(m, kReqOffOp, 6);
+	m[kReqOffPid] = 1;
+	CHECK(decode(m) == Status::BadType);
+	m = good;
+	m[kReqOffPid] = 1;
+	m.push_back(0);
+	CHECK(decode(m) == Status::BadReserved);
+}
+
+TEST_CASE("encode_request_v1 refuses what version 1 cannot say")
+{
+	Request r = sample_request_v1();
+	REQUIRE_FALSE(encode_request_v1(r).empty());
+	r.op = Op::Open;
+	CHECK(encode_request_v1(r).empty());
+	r.op = Op::Close;
+	CHECK(encode_request_v1(r).empty());
+	r = sample_request_v1();
+	r.reply_queue = "";
+	CHECK(encode_request_v1(r).empty());
+	r = sample_request_v1();
+	r.path = std::string(kMaxPathSize + 1, 'p');
+	CHECK(encode_request_v1(r).empty());
+}
+
+TEST_CASE("to_string names every status")
+{
+	CHECK(to_string(Status::Ok) == "ok");
+	for (auto s : {Status::TooShort, Status::BadMagic, Status::BadVersion, Status::BadType,
+	               Status::BadLength, Status::BadQueueName, Status::PathTooLong, Status::BadReserved,
+	               Status::BadPayload, Status::OldVersion}) {
+		CHECK(to_string(s) != "ok");
+		CHECK(to_string(s) != "unknown status");
+	}
+	CHECK(to_string(Op::Get) == "get");
+	CHECK(to_string(Op::List) == "ls");
+	CHECK(to_string(Op::Open) == "open");
+	CHECK(to_string(Op::Close) == "close");
 }
 
 TEST_SUITE_END();

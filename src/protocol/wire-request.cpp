@@ -147,8 +147,10 @@ Status decode_request(std::span<const std::uint8_t> msg, Request &out)
 	out.pid = pid;
 	out.session = session;
 	// Everything but the path is valid: the server can still say why.
-	if (plen > kMaxPathSize)
+	if (plen > kMaxPathSize) {
+		out.path.clear();
 		return Status::PathTooLong;
+	}
 	// Embedded NULs are kept: the path resolver refuses them with a reply.
 	out.path.assign(reinterpret_cast<const char *>(p + kRequestHeaderSize + qlen), plen);
 	return Status::Ok;

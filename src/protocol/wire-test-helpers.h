@@ -21,8 +21,8 @@ constexpr std::size_t kReqOffVersion = 4;
 constexpr std::size_t kReqOffOp = 6;
 constexpr std::size_t kReqOffQueueSize = 48;
 constexpr std::size_t kReqOffPathSize = 50;
-constexpr std::size_t kReqOffFlags = 52;
-constexpr std::size_t kReqOffReserved = 56;
+constexpr std::size_t kReqOffPid = 52;     // version 1: flags
+constexpr std::size_t kReqOffSession = 56; // version 1: reserved
 
 constexpr std::size_t kRepOffVersion = 4;
 constexpr std::size_t kRepOffType = 6;
@@ -45,6 +45,14 @@ inline T peek(std::span<const std::uint8_t> b, std::size_t off)
 	return v;
 }
 
+// @b after @change(b): one malformation of a valid payload per call.
+template<typename F>
+inline std::vector<std::uint8_t> changed(std::vector<std::uint8_t> b, F change)
+{
+	change(b);
+	return b;
+}
+
 inline Nonce make_nonce(std::uint8_t seed)
 {
 	Nonce n;
@@ -53,28 +61,57 @@ inline Nonce make_nonce(std::uint8_t seed)
 	return n;
 }
 
+constexpr std::uint64_t kSampleSession = 0x8877665544332211ULL;
+constexpr std::uint32_t kSamplePid = 4242;
+
+// A session request (GET) with every field set.
 inline Request sample_request()
 {
 	Request r;
 	r.op = Op::Get;
 	r.id = 0x0123456789abcdefULL;
-	r.nonce = make_nonce(0x11);
+	r.nonce = make_nonce(0x11); // the session secret
 	r.offset = 4096;
 	r.length = 123456;
-	r.reply_queue = "/fsc-reply-42";
 	r.path = "dir/sub/file.txt";
+	r.session = kSampleSession;
+	return r;
+}
+
+inline Request sample_open()
+{
+	Request r;
+	r.op = Op::Open;
+	r.id = 0x0123456789abcdefULL;
+	r.nonce = make_nonce(0x22);
+	r.reply_queue = "/fsc-reply-42";
+	r.pid = kSamplePid;
+	return r;
+}
+
+// A version-1 request as old clients send it.
+inline Request sample_request_v1()
+{
+	Request r = sample_request();
+	r.session = 0;
+	r.reply_queue = "/fsc-reply-42";
 	return r;
 }
 
 // A request built byte by byte, so that decode can be fed what encode refuses
-// to produce.
+// to produce. Version 2: OPEN gets a pid, other ops a session id; version 1
+// gets neither.
 inline std::vector<std::uint8_t> raw_request(std::string_view queue, std::string_view path,
-                                             std::uint16_t op = 1)
+                                             std::uint16_t op = 1, std::uint16_t version = kVersion)
 {
 	std::vector<std::uint8_t> b(kRequestHeaderSize + queue.size() + path.size());
 	poke<std::uint32_t>(b, 0, kRequestMagic);
-	poke<std::uint16_t>(b, kReqOffVersion, kVersion);
+	poke<std::uint16_t>(b, kReqOffVersion, version);
 	poke<std::uint16_t>(b, kReqOffOp, op);
+	if (version == kVersion && op == static_cast<std::uint16_t>(Op::Open))
+		poke<std::uint32_t>(b, kReqOffPid, kSamplePid);
+	else if (version == kVersion)
+		poke<std::uint64_t>(b, kReqOffSession, kSampleSession);
 	poke<std::uint64_t>(b, 8, 7);
 	poke<std::uint64_t>(b, 40, kToEnd);
 	poke<std::uint16_t>(b, kReqOffQueueSize, static_cast<std::uint16_t>(queue.size()));

@@ -101,6 +101,9 @@ TEST_CASE("defaults")
 	CHECK(c.shutdown_timeout == 10000ms);
 	CHECK(c.queue_max_messages == 10);
 	CHECK(c.queue_message_size == 8192);
+	CHECK(c.max_sessions == 1024);
+	CHECK(c.max_sessions_per_uid == 0);
+	CHECK(c.session_idle_timeout == 60000ms);
 
 	// Empty objects change nothing either.
 	CHECK(make_config(json::object(), json::object()) == c);
@@ -110,9 +113,10 @@ TEST_CASE("defaults")
 TEST_CASE("every key is parsed")
 {
 	json file = {
-	        {"root", "/srv/data"},      {"queue", "/fs-test"},      {"workers", 16},
-	        {"backlog", 200},           {"log_level", "debug"},     {"send_timeout_ms", 250},
-	        {"shutdown_timeout_ms", 0}, {"queue_max_messages", 32}, {"queue_message_size", 65536},
+	        {"root", "/srv/data"},      {"queue", "/fs-test"},       {"workers", 16},
+	        {"backlog", 200},           {"log_level", "debug"},      {"send_timeout_ms", 250},
+	        {"shutdown_timeout_ms", 0}, {"queue_max_messages", 32},  {"queue_message_size", 65536},
+	        {"max_sessions", 50},       {"max_sessions_per_uid", 5}, {"session_idle_timeout_ms", 2000},
 	};
 	Config c = make_config(file, nullptr);
 	CHECK(c.root == "/srv/data");
@@ -124,6 +128,9 @@ TEST_CASE("every key is parsed")
 	CHECK(c.shutdown_timeout == 0ms);
 	CHECK(c.queue_max_messages == 32);
 	CHECK(c.queue_message_size == 65536);
+	CHECK(c.max_sessions == 50);
+	CHECK(c.max_sessions_per_uid == 5);
+	CHECK(c.session_idle_timeout == 2000ms);
 }
 
 TEST_CASE("each key alone changes only its setting")
@@ -175,6 +182,21 @@ TEST_CASE("each key alone changes only its setting")
 	{
 		obj = {{"queue_message_size", protocol::kMaxRequestSize}};
 		want.queue_message_size = static_cast<long>(protocol::kMaxRequestSize);
+	}
+	SUBCASE("max_sessions")
+	{
+		obj = {{"max_sessions", 1048576}};
+		want.max_sessions = 1048576;
+	}
+	SUBCASE("max_sessions_per_uid")
+	{
+		obj = {{"max_sessions_per_uid", 1024}};
+		want.max_sessions_per_uid = 1024;
+	}
+	SUBCASE("session_idle_timeout_ms")
+	{
+		obj = {{"session_idle_timeout_ms", 1000}};
+		want.session_idle_timeout = 1000ms;
 	}
 	CAPTURE(obj.dump());
 	CHECK_FALSE(want == def);
@@ -260,6 +282,13 @@ TEST_CASE("out-of-range numbers are refused, naming the key")
 	check_refused(json{{"queue_message_size", 0}}, "queue_message_size");
 	check_refused(json{{"queue_message_size", -8192}}, "queue_message_size");
 	check_refused(json{{"queue_message_size", 16 * 1024 * 1024 + 1}}, "queue_message_size");
+	check_refused(json{{"max_sessions", 0}}, "max_sessions");
+	check_refused(json{{"max_sessions", 1048577}}, "max_sessions");
+	check_refused(json{{"max_sessions_per_uid", -1}}, "max_sessions_per_uid");
+	check_refused(json{{"max_sessions_per_uid", 1025}}, "max_sessions_per_uid"); // > max_sessions
+	check_refused(json{{"max_sessions", 1}, {"max_sessions_per_uid", 2}}, "max_sessions_per_uid");
+	check_refused(json{{"session_idle_timeout_ms", 999}}, "session_idle_timeout_ms");
+	check_refused(json{{"session_idle_timeout_ms", 86400001}}, "session_idle_timeout_ms");
 
 	// The bounds themselves are accepted.
 	CHECK(make_config(json{{"workers", 1}}, nullptr).workers == 1);
@@ -268,6 +297,44 @@ TEST_CASE("out-of-range numbers are refused, naming the key")
 	CHECK(make_config(json{{"queue_max_messages", 65536}}, nullptr).queue_max_messages == 65536);
 	CHECK(make_config(json{{"queue_message_size", 16 * 1024 * 1024}}, nullptr).queue_message_size ==
 	      16 * 1024 * 1024);
+	CHECK(make_config(json{{"max_sessions", 1}}, nullptr).max_sessions == 1);
+	CHECK(make_config(json{{"session_idle_timeout_ms", 86400000}}, nullptr).session_idle_timeout ==
+	      86400000ms);
+}
+
+TEST_CASE("max_sessions_per_uid: at most max_sessions, wherever each is set")
+{
+	CHECK(make_config(json{{"max_sessions_per_uid", 1024}}, nullptr).max_sessions_per_uid == 1024);
+	CHECK(make_config(json{{"max_sessions", 3}, {"max_sessions_per_uid", 3}}, nullptr)
+	              .max_sessions_per_uid == 3);
+	CHECK(make_config(json{{"max_sessions", 3}, {"max_sessions_per_uid", 0}}, nullptr)
+	              .max_sessions_per_uid == 0);
+	// The file sets one, the command line the other.
+	auto msg = config_error([] {
+		make_config(json{{"max_sessions", 10}}, json{{"max_sessions_per_uid", 11}});
+	});
+	CHECK(contains(msg, "\"max_sessions_per_uid\""));
+	CHECK(contains(msg, "\"max_sessions\" (10"));
+	msg = config_error([] {
+		make_config(json{{"max_sessions_per_uid", 100}}, json{{"max_sessions", 99}});
+	});
+	CHECK(contains(msg, "\"max_sessions_per_uid\""));
+	CHECK(make_config(json{{"max_sessions_per_uid", 100}}, json{{"max_sessions", 100}})
+	              .max_sessions_per_uid == 100);
+}
+
+TEST_CASE("sessions_per_uid: explicit, or a quarter of max_sessions")
+{
+	Config c = make_config(nullptr, nullptr);
+	CHECK(sessions_per_uid(c) == 256);
+	c.max_sessions = 7;
+	CHECK(sessions_per_uid(c) == 1);
+	c.max_sessions = 3;
+	CHECK(sessions_per_uid(c) == 1);
+	c.max_sessions = 1048576;
+	CHECK(sessions_per_uid(c) == 262144);
+	c.max_sessions_per_uid = 5;
+	CHECK(sessions_per_uid(c) == 5);
 }
 
 TEST_CASE("invalid queue names are refused")
@@ -457,12 +524,18 @@ TEST_CASE("config_json round-trips through make_config")
 	c.queue_message_size = 9000;
 	c.max_transfers_per_uid = 2;
 	c.max_waiting_per_uid = 0;
+	c.max_sessions = 10;
+	c.max_sessions_per_uid = 2;
+	c.session_idle_timeout = std::chrono::milliseconds(5000);
 	c.access.mode = AccessMode::Owner;
 	c.access.allow = {"pub/*"};
 	c.access.deny = {"*.key", "secret*"};
 	json j = config_json(c);
-	CHECK(j.size() == 14);
+	CHECK(j.size() == 17);
 	CHECK(j["send_timeout_ms"] == 1234);
+	CHECK(j["max_sessions"] == 10);
+	CHECK(j["max_sessions_per_uid"] == 2);
+	CHECK(j["session_idle_timeout_ms"] == 5000);
 	CHECK(make_config(j, nullptr) == c);
 }
 
@@ -546,6 +619,9 @@ TEST_CASE("a reload keeps exactly the restart-only settings")
 	fresh.backlog = 2;
 	fresh.queue_max_messages = 3;
 	fresh.queue_message_size = 9000;
+	fresh.max_sessions = 8;
+	fresh.max_sessions_per_uid = 8;
+	fresh.session_idle_timeout = 1000ms;
 	Config applied = keep_restart_only(fresh, running);
 	CHECK(restart_only_changes(running, applied) == "");
 	CHECK(applied.root == "/elsewhere");
@@ -553,4 +629,8 @@ TEST_CASE("a reload keeps exactly the restart-only settings")
 	CHECK(applied.access.deny == std::vector<std::string>{"*.key"});
 	CHECK(applied.queue == running.queue);
 	CHECK(applied.workers == running.workers);
+	// Sessions limits are reloadable.
+	CHECK(applied.max_sessions == 8);
+	CHECK(applied.max_sessions_per_uid == 8);
+	CHECK(applied.session_idle_timeout == 1000ms);
 }

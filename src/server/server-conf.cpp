@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "server-conf.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -21,6 +22,8 @@ namespace fileserver {
 using nlohmann::json;
 
 namespace {
+
+constexpr std::uint64_t kMaxSessions = 1048576;
 
 const std::set<std::string_view> kLogLevels = {"trace", "debug",    "info", "warning",
                                                "error", "critical", "off"};
@@ -101,6 +104,13 @@ void apply(Config &c, const json &obj, const std::string &origin)
 			c.max_transfers_per_uid = static_cast<unsigned>(get_uint(v, key, 0, 1024));
 		} else if (key == "max_waiting_per_uid") {
 			c.max_waiting_per_uid = static_cast<unsigned>(get_uint(v, key, 0, 65536));
+		} else if (key == "max_sessions") {
+			c.max_sessions = static_cast<unsigned>(get_uint(v, key, 1, kMaxSessions));
+		} else if (key == "max_sessions_per_uid") {
+			// Checked against max_sessions once every key is in.
+			c.max_sessions_per_uid = static_cast<unsigned>(get_uint(v, key, 0, kMaxSessions));
+		} else if (key == "session_idle_timeout_ms") {
+			c.session_idle_timeout = std::chrono::milliseconds(get_uint(v, key, 1000, 86400000));
 		} else if (key == "access") {
 			std::string mode = get_string(v, key);
 			if (!parse_access_mode(mode, c.access.mode))
@@ -136,6 +146,11 @@ Config make_config(const json &file, const json &overrides)
 	c.root = FILESERVER_DEFAULT_ROOT;
 	apply(c, file, "configuration file");
 	apply(c, overrides, "command line");
+	// Across keys: the file may set one and the command line the other.
+	if (c.max_sessions_per_uid > c.max_sessions)
+		throw ConfigError("\"max_sessions_per_uid\": " + std::to_string(c.max_sessions_per_uid) +
+		                  " is more than \"max_sessions\" (" + std::to_string(c.max_sessions) +
+		                  "; 0 means automatic)");
 	return c;
 }
 
@@ -178,6 +193,9 @@ json config_json(const Config &c)
 	        {"queue_message_size", c.queue_message_size},
 	        {"max_transfers_per_uid", c.max_transfers_per_uid},
 	        {"max_waiting_per_uid", c.max_waiting_per_uid},
+	        {"max_sessions", c.max_sessions},
+	        {"max_sessions_per_uid", c.max_sessions_per_uid},
+	        {"session_idle_timeout_ms", c.session_idle_timeout.count()},
 	        {"access", std::string(to_string(c.access.mode))},
 	        {"allow", c.access.allow},
 	        {"deny", c.access.deny},
@@ -190,6 +208,11 @@ UserLimits user_limits(const Config &c)
 	l.max_running = c.max_transfers_per_uid ? c.max_transfers_per_uid : std::max(1u, c.workers - 1);
 	l.max_waiting = c.max_waiting_per_uid ? c.max_waiting_per_uid : std::max(1u, c.backlog / 2);
 	return l;
+}
+
+unsigned sessions_per_uid(const Config &c)
+{
+	return c.max_sessions_per_uid ? c.max_sessions_per_uid : std::max(1u, c.max_sessions / 4);
 }
 
 namespace {

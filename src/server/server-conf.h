@@ -37,7 +37,7 @@ struct Config {
 	unsigned max_transfers_per_uid = 0;
 	unsigned max_waiting_per_uid = 0;
 	// Protocol-2 sessions (docs/protocol.md): open at once in all, per uid
-	// (0: automatic, a quarter of max_sessions), and unused this long.
+	// (0: automatic, see sessions_per_uid()), and unused this long.
 	unsigned max_sessions = 1024;
 	unsigned max_sessions_per_uid = 0;
 	std::chrono::milliseconds session_idle_timeout{60000};
@@ -60,6 +60,10 @@ nlohmann::json read_config_file(const std::string &path, bool missing_ok);
 // workers but one (at least one) and half the backlog (at least one).
 struct UserLimits;
 UserLimits user_limits(const Config &config);
+
+// The sessions one uid may have open at once: max_sessions_per_uid, or
+// automatically a quarter of max_sessions (at least one).
+unsigned sessions_per_uid(const Config &config);
 
 // The configuration as a JSON object with every key (the file's format).
 nlohmann::json config_json(const Config &config);
