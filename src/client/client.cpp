@@ -2,6 +2,9 @@
 #include "client/client.h"
 
 #include <algorithm>
+#include <mutex>
+
+#include "client/session.h"
 
 #include "util/errno-util.h"
 #include "util/time-util.h"
@@ -36,20 +39,80 @@ Result<void> single(Exchange &ex, const protocol::Request &req, ReplyType first,
 
 } // namespace
 
+struct Client::SessionSlot {
+	std::mutex lock;
+	std::unique_ptr<Session> session; // null until the first call, or after a failed one
+};
+
 Client::Client(ClientOptions options)
-        : options_(std::move(options)), shared_(std::make_shared<ClientShared>())
+        : options_(std::move(options)), shared_(std::make_shared<ClientShared>()),
+          slot_(std::make_unique<SessionSlot>())
 {}
+
+Client::Client(const Client &other)
+        : options_(other.options_), shared_(other.shared_), slot_(std::make_unique<SessionSlot>()),
+          foreign_(other.foreign_.load())
+{}
+
+Client &Client::operator=(const Client &other)
+{
+	if (this != &other) {
+		std::lock_guard guard(slot_->lock);
+		slot_->session.reset(); // opened with the old options
+		options_ = other.options_;
+		shared_ = other.shared_;
+		foreign_.store(other.foreign_.load());
+	}
+	return *this;
+}
+
+Client::~Client() = default;
+
+Result<void> Client::call(const std::function<Result<void>(Exchange &)> &body) const
+{
+	std::lock_guard guard(slot_->lock);
+	std::unique_ptr<Session> &session = slot_->session;
+	std::uint64_t foreign = 0;
+	for (bool retried = false;; retried = true) {
+		if (session && !session->usable())
+			session.reset();
+		bool fresh = !session;
+		if (fresh) {
+			auto s = Session::open(options_, *shared_, foreign);
+			if (!s) {
+				foreign_.store(foreign);
+				return s.take_error();
+			}
+			session = std::move(*s);
+		}
+		Exchange ex(options_, *shared_, *session, foreign);
+		auto r = body(ex);
+		if (ex.finished()) {
+			session->used();
+			foreign_.store(foreign);
+			return r;
+		}
+		// Closed (its transfer aborted): what is left of this call's
+		// stream must not meet the next call.
+		session.reset();
+		if (!r && r.error().code == kErrTimedOut && ex.unanswered() && !fresh && !retried)
+			continue;
+		foreign_.store(foreign);
+		return r;
+	}
+}
 
 Result<PingInfo> Client::ping() const
 {
-	auto t0 = monotonic_usec();
-	Exchange ex(options_, *shared_, foreign_);
 	PingInfo out;
-	auto r = single(ex, request(Op::Ping), ReplyType::Pong, [&](Payload p) -> Result<void> {
-		if (protocol::decode_pong(p, out.pong) != Status::Ok)
-			return bad_reply("pong");
-		out.round_trip = std::chrono::microseconds(monotonic_usec() - t0);
-		return {};
+	auto r = call([&](Exchange &ex) {
+		auto t0 = monotonic_usec();
+		return single(ex, request(Op::Ping), ReplyType::Pong, [&](Payload p) -> Result<void> {
+			if (protocol::decode_pong(p, out.pong) != Status::Ok)
+				return bad_reply("pong");
+			out.round_trip = std::chrono::microseconds(monotonic_usec() - t0);
+			return {};
+		});
 	});
 	if (!r)
 		return r.take_error();
@@ -58,11 +121,12 @@ Result<PingInfo> Client::ping() const
 
 Result<std::string> Client::status() const
 {
-	Exchange ex(options_, *shared_, foreign_);
 	std::string json;
-	auto r = single(ex, request(Op::Status), ReplyType::Status, [&](Payload p) -> Result<void> {
-		json.assign(reinterpret_cast<const char *>(p.data()), p.size());
-		return {};
+	auto r = call([&](Exchange &ex) {
+		return single(ex, request(Op::Status), ReplyType::Status, [&](Payload p) -> Result<void> {
+			json.assign(reinterpret_cast<const char *>(p.data()), p.size());
+			return {};
+		});
 	});
 	if (!r)
 		return r.take_error();
@@ -71,12 +135,13 @@ Result<std::string> Client::status() const
 
 Result<protocol::Meta> Client::stat(const std::string &path) const
 {
-	Exchange ex(options_, *shared_, foreign_);
 	protocol::Meta out;
-	auto r = single(ex, request(Op::Stat, path), ReplyType::Meta, [&](Payload p) -> Result<void> {
-		if (protocol::decode_meta(p, out) != Status::Ok)
-			return bad_reply("metadata");
-		return {};
+	auto r = call([&](Exchange &ex) {
+		return single(ex, request(Op::Stat, path), ReplyType::Meta, [&](Payload p) -> Result<void> {
+			if (protocol::decode_meta(p, out) != Status::Ok)
+				return bad_reply("metadata");
+			return {};
+		});
 	});
 	if (!r)
 		return r.take_error();
@@ -85,9 +150,6 @@ Result<protocol::Meta> Client::stat(const std::string &path) const
 
 Result<Listing> Client::list(const std::string &path) const
 {
-	Exchange ex(options_, *shared_, foreign_);
-	if (auto r = ex.start(request(Op::List, path)); !r)
-		return r.take_error();
 	Listing out;
 	auto on_message = [&](ReplyType type, Payload p) -> Result<void> {
 		if (type == ReplyType::Meta && protocol::decode_meta(p, out.dir) != Status::Ok)
@@ -96,8 +158,13 @@ Result<Listing> Client::list(const std::string &path) const
 			return bad_reply("directory entries");
 		return {};
 	};
-	auto r = ex.read_stream(ReplyType::Meta, ReplyType::Entries, on_message,
-	                        [&] { return static_cast<std::uint64_t>(out.entries.size()); });
+	auto r = call([&](Exchange &ex) -> Result<void> {
+		out = Listing();
+		if (auto s = ex.start(request(Op::List, path)); !s)
+			return s;
+		return ex.read_stream(ReplyType::Meta, ReplyType::Entries, on_message,
+		                      [&] { return static_cast<std::uint64_t>(out.entries.size()); });
+	});
 	if (!r)
 		return r.take_error();
 	return out;
@@ -106,12 +173,9 @@ Result<Listing> Client::list(const std::string &path) const
 Result<void> Client::get(const std::string &path, std::uint64_t offset, std::uint64_t length,
                          const MetaHandler &on_meta, const DataSink &sink) const
 {
-	Exchange ex(options_, *shared_, foreign_);
 	protocol::Request req = request(Op::Get, path);
 	req.offset = offset;
 	req.length = length;
-	if (auto r = ex.start(req); !r)
-		return r;
 	protocol::Meta meta;
 	std::uint64_t received = 0;
 	auto on_message = [&](ReplyType type, Payload p) -> Result<void> {
@@ -133,7 +197,11 @@ Result<void> Client::get(const std::string &path, std::uint64_t offset, std::uin
 		received += p.size();
 		return {};
 	};
-	auto r = ex.read_stream(ReplyType::Meta, ReplyType::Data, on_message, [&] { return received; });
+	auto r = call([&](Exchange &ex) -> Result<void> {
+		if (auto s = ex.start(req); !s)
+			return s;
+		return ex.read_stream(ReplyType::Meta, ReplyType::Data, on_message, [&] { return received; });
+	});
 	if (r && received != meta.length)
 		return protocol_error("transfer incomplete: received " + std::to_string(received) + " of " +
 		                      std::to_string(meta.length) + " bytes");

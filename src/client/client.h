@@ -26,10 +26,16 @@ struct Listing {
 	std::vector<protocol::Entry> entries; // in the server's order
 };
 
-// A client of one server queue. Each call creates its own private reply
-// queue, so one Client may be used from several threads. A Client that stays
-// up is cheaper per call than one per call: it reads the host's queue limits
-// once and keeps the server queue open (reopened if its name is removed).
+// A client of one server queue. It opens a protocol session at its first
+// call (client/session.h) and uses it for every call after: a Client that
+// stays up is much cheaper per call than one per call. Calls on one Client
+// are serialised (one request in flight per session), so it may be shared
+// between threads but does not run their calls in parallel; a copy has a
+// session of its own (opened at its first call) and shares only the host's
+// queue limits and the open server queue, so copies do run in parallel.
+// A call on a session the server no longer knows (it was restarted) that
+// times out without a reply is retried once on a new session. The session
+// is closed when the Client is destroyed.
 //
 // Every call returns a Result: on failure an Error whose code is the
 // server's errno (from an ERROR reply) or one of the client's own codes in
@@ -44,16 +50,9 @@ public:
 	using MetaHandler = std::function<void(const protocol::Meta &)>;
 
 	explicit Client(ClientOptions options);
-	Client(const Client &other)
-	        : options_(other.options_), shared_(other.shared_), foreign_(other.foreign_.load())
-	{}
-	Client &operator=(const Client &other)
-	{
-		options_ = other.options_;
-		shared_ = other.shared_;
-		foreign_.store(other.foreign_.load());
-		return *this;
-	}
+	Client(const Client &other);
+	Client &operator=(const Client &other);
+	~Client();
 
 	[[nodiscard]] Result<PingInfo> ping() const;
 	// The server's live statistics, a JSON object as text (docs/protocol.md).
@@ -64,14 +63,19 @@ public:
 	                               const MetaHandler &on_meta, const DataSink &sink) const;
 
 	// Messages dropped in the last call because they were not part of its
-	// reply stream (wrong request id or nonce, undecodable). With calls from
-	// several threads: in the call that ended last.
+	// reply stream (wrong request id or secret, undecodable).
 	[[nodiscard]] std::uint64_t foreign_messages() const { return foreign_.load(); }
 	[[nodiscard]] const ClientOptions &options() const { return options_; }
 
 private:
+	struct SessionSlot; // this object's session and the lock of its calls
+
+	// Runs @body on the session, opening one first if there is none.
+	Result<void> call(const std::function<Result<void>(Exchange &)> &body) const;
+
 	ClientOptions options_;
 	std::shared_ptr<ClientShared> shared_;
+	std::unique_ptr<SessionSlot> slot_;
 	mutable std::atomic<std::uint64_t> foreign_{0};
 };
 

@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "client/signal-cleanup.h"
+#include "client/session.h"
 #include "util/errno-util.h"
 #include "util/io.h"
 #include "util/random.h"
@@ -20,15 +20,13 @@ using protocol::ReplyType;
 
 namespace {
 
-// A flood of foreign messages could otherwise keep a call busy for ever.
-constexpr std::uint64_t kMaxForeign = 10000;
-
 Error unexpected(ReplyType type)
 {
 	return protocol_error("unexpected reply of type " + std::to_string(static_cast<int>(type)));
 }
 
-// What an ERROR reply says; a malformed one is a protocol error.
+} // namespace
+
 Error error_reply(std::span<const std::uint8_t> payload)
 {
 	protocol::Error err;
@@ -36,8 +34,6 @@ Error error_reply(std::span<const std::uint8_t> payload)
 		return bad_reply("error");
 	return Error{static_cast<int>(err.code), err.text};
 }
-
-} // namespace
 
 Error protocol_error(std::string why)
 {
@@ -94,50 +90,31 @@ void ClientShared::forget(const std::shared_ptr<const MessageQueue> &q)
 		server_.reset();
 }
 
-Exchange::Exchange(const ClientOptions &options, ClientShared &shared,
-                   std::atomic<std::uint64_t> &foreign_out)
-        : options_(options), shared_(shared), foreign_out_(foreign_out)
+Result<std::shared_ptr<const MessageQueue>> open_server_queue(const ClientOptions &options,
+                                                              ClientShared &shared)
 {
-	foreign_out_.store(0);
-}
-
-Exchange::~Exchange()
-{
-	unlink_name();
-	foreign_out_.store(foreign_);
-}
-
-Result<void> Exchange::start(protocol::Request req)
-{
-	// One getrandom() for the queue name, the nonce and the request id.
-	std::uint8_t random[sizeof(std::uint64_t) + sizeof(nonce_) + sizeof(id_)];
-	random_bytes(random);
-	std::uint64_t name_bits;
-	std::memcpy(&name_bits, random, sizeof(name_bits));
-	std::memcpy(nonce_.data(), random + sizeof(name_bits), sizeof(nonce_));
-	std::memcpy(&id_, random + sizeof(name_bits) + sizeof(nonce_), sizeof(id_));
-	if (auto r = create_reply_queue(name_bits); !r)
-		return r;
-	req.id = id_;
-	req.nonce = nonce_;
-	req.reply_queue = name_;
-	auto msg = protocol::encode_request(req);
-	if (msg.empty())
-		return Error{ENAMETOOLONG, "path too long"};
-
-	const std::string &q = options_.queue;
+	const std::string &q = options.queue;
 	std::shared_ptr<const MessageQueue> server;
-	int e = shared_.server_queue(q, server);
+	int e = shared.server_queue(q, server);
 	if (e == -ENOENT)
 		return Error{kErrNoServer, "no server queue " + q + " (is fileserverd running?)"};
 	if (e < 0)
 		return Error{kErrUnreachable, "cannot open server queue " + q + ": " + errno_string(e)};
-	e = server->send(msg, options_.timeout);
+	return server;
+}
+
+Result<void> send_request(const ClientOptions &options, ClientShared &shared,
+                          const std::shared_ptr<const MessageQueue> &server,
+                          std::span<const std::uint8_t> msg)
+{
+	if (msg.empty())
+		return Error{ENAMETOOLONG, "path too long"};
+	int e = server->send(msg, options.timeout);
 	if (e < 0)
-		shared_.forget(server);
+		shared.forget(server);
 	if (e == -ETIMEDOUT)
-		return Error{kErrTimedOut,
-		             "server queue " + q + " stayed full: the server is not taking requests"};
+		return Error{kErrTimedOut, "server queue " + options.queue +
+		                                   " stayed full: the server is not taking requests"};
 	if (e == -EMSGSIZE)
 		return Error{EMSGSIZE, "request too large for the server's queue"};
 	if (e < 0)
@@ -145,32 +122,54 @@ Result<void> Exchange::start(protocol::Request req)
 	return {};
 }
 
+Exchange::Exchange(const ClientOptions &options, ClientShared &shared, const Session &session,
+                   std::uint64_t &foreign)
+        : options_(options), shared_(shared), session_(session), foreign_(foreign)
+{}
+
+Result<void> Exchange::start(protocol::Request req)
+{
+	id_ = random_u64();
+	req.id = id_;
+	req.nonce = session_.secret();
+	req.session = session_.id();
+	req.reply_queue.clear();
+	req.pid = 0;
+	auto r = send_request(options_, shared_, session_.server(), protocol::encode_request(req));
+	// Not sent for want of room, or too large: the session is as it was.
+	if (!r && r.error().code != kErrTimedOut && r.error().code != EMSGSIZE &&
+	    r.error().code != ENAMETOOLONG)
+		broken_ = true;
+	sent_ = r.ok();
+	return r;
+}
+
 Result<Exchange::Message> Exchange::next()
 {
+	auto buf = session_.buffer();
 	for (;;) {
-		long n = queue_.receive(std::span(buf_.get(), buf_size_), options_.timeout);
+		long n = session_.replies().receive(buf, options_.timeout);
 		if (n == -ETIMEDOUT)
 			return Error{kErrTimedOut, seq_ == 0 ? "no reply from the server within the timeout"
 			                                     : "the server stopped sending (timed out)"};
 		if (n < 0)
 			return Error{kErrLocal, "receive failed: " + errno_string(static_cast<int>(n))};
-		auto msg = std::span<const std::uint8_t>(buf_.get(), static_cast<std::size_t>(n));
+		auto msg = std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n));
 		protocol::ReplyHeader hdr;
 		Message m;
 		if (protocol::decode_reply(msg, hdr, m.payload) != protocol::Status::Ok ||
-		    hdr.request_id != id_ || hdr.nonce != nonce_) {
+		    hdr.request_id != id_ || hdr.nonce != session_.secret()) {
 			// Not ours: a forged, stale or garbled message. Never use it.
-			if (++foreign_ > kMaxForeign)
+			if (++foreign_ > kMaxForeignMessages)
 				return protocol_error("reply queue flooded with foreign messages");
 			continue;
 		}
-		// The server has the queue open: drop the name, so that nothing is
-		// left behind even if this process is killed now.
-		unlink_name();
 		if (hdr.seq != seq_)
 			return protocol_error("reply out of sequence (expected " + std::to_string(seq_) +
 			                      ", got " + std::to_string(hdr.seq) + ")");
 		seq_++;
+		if (hdr.type == ReplyType::End || hdr.type == ReplyType::Error)
+			ended_ = true;
 		m.type = hdr.type;
 		return m;
 	}
@@ -199,60 +198,6 @@ Result<void> Exchange::read_stream(ReplyType first, std::optional<ReplyType> mor
 			return unexpected(m->type);
 		if (auto r = on_message(m->type, m->payload); !r)
 			return r;
-	}
-}
-
-Result<void> Exchange::create_reply_queue(std::uint64_t name_bits)
-{
-	ReplyQueueSize size = shared_.reply_size;
-	for (bool first = true;; first = false) {
-		char name[64];
-		std::snprintf(name, sizeof(name), "/fileserverctl-%d-%016llx", getpid(),
-		              static_cast<unsigned long long>(first ? name_bits : random_u64()));
-		// Registered for signal-time removal before it exists: a signal
-		// between the creation and the registration would leave it behind.
-		int slot = cleanup_register(CleanupKind::MessageQueue, name);
-		// 0622: the server (maybe another uid) may write; nobody else may read.
-		int e = MessageQueue::create(name, O_RDONLY, 0622, size.max_messages, size.message_size,
-		                             queue_);
-		if (e == 0) {
-			name_ = name;
-			cleanup_slot_ = slot;
-			// A queue is created with exactly the attributes asked for.
-			buf_size_ = static_cast<std::size_t>(size.message_size);
-			buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(buf_size_);
-			return {};
-		}
-		cleanup_forget(slot);
-		if (e == -EEXIST)
-			continue;
-		bool over_budget = e == -EMFILE || e == -ENOMEM;
-		// Over this user's budget: shrink and retry, down to a usable minimum.
-		if (over_budget && size.max_messages > 2) {
-			size.max_messages /= 2;
-			continue;
-		}
-		if (over_budget && size.message_size > 1024) {
-			size.message_size /= 2;
-			continue;
-		}
-		if (over_budget)
-			return Error::from_errno(e, "cannot create a reply queue: this user's message queue "
-			                            "budget (RLIMIT_MSGQUEUE) is used up by other queues");
-		if (e == -ENOSPC)
-			return Error{ENOSPC, "cannot create a reply queue: the system-wide limit "
-			                     "fs.mqueue.queues_max is reached"};
-		return Error{kErrLocal, "cannot create a reply queue: " + errno_string(e)};
-	}
-}
-
-void Exchange::unlink_name()
-{
-	if (!name_.empty()) {
-		mq_unlink(name_.c_str());
-		name_.clear();
-		cleanup_forget(cleanup_slot_);
-		cleanup_slot_ = -1;
 	}
 }
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// One request and its reply stream, as the client sees it: the private
-// reply queue, the send, the checks that keep foreign messages out, and one
-// reader for every kind of reply stream (docs/protocol.md).
+// One request and its reply stream, as the client sees it: the send on a
+// session (client/session.h), the checks that keep foreign messages out, and
+// one reader for every kind of reply stream (docs/protocol.md).
 
 #include <atomic>
 #include <cerrno>
@@ -31,6 +31,9 @@ inline constexpr int kErrProtocol = EPROTO;          // a reply stream that brea
 inline constexpr int kErrBadReply = EBADMSG;         // a reply whose payload cannot be decoded
 inline constexpr int kErrLocal = EIO;                // a local failure (receive, output); why says which
 
+// A flood of foreign messages could otherwise keep a call busy for ever.
+inline constexpr std::uint64_t kMaxForeignMessages = 10000;
+
 struct ClientOptions {
 	std::string queue = "/fileserver";
 	// Longest wait for the request to be accepted and for each reply message.
@@ -47,7 +50,7 @@ struct ReplyQueueSize {
 // host's msg_max (see docs/protocol.md).
 ReplyQueueSize preferred_reply_queue_size();
 
-// What the calls of one Client share: the reply queue size, the open server
+// What a Client and its copies share: the reply queue size, the open server
 // queue (reopened when its name is removed).
 class ClientShared
 {
@@ -65,6 +68,18 @@ private:
 	std::shared_ptr<const MessageQueue> server_; // null until the first call, or after a failure
 };
 
+class Session;
+
+// The server queue of @options, as @shared keeps it open.
+Result<std::shared_ptr<const MessageQueue>> open_server_queue(const ClientOptions &options,
+                                                              ClientShared &shared);
+// Sends an encoded request (empty: one that could not be encoded, its path
+// too long) within the timeout; a failure makes @shared forget @server.
+Result<void> send_request(const ClientOptions &options, ClientShared &shared,
+                          const std::shared_ptr<const MessageQueue> &server,
+                          std::span<const std::uint8_t> msg);
+
+// One request on a session and its reply stream.
 class Exchange
 {
 public:
@@ -72,15 +87,13 @@ public:
 	// error ends the stream.
 	using Handler = std::function<Result<void>(protocol::ReplyType, std::span<const std::uint8_t>)>;
 
-	// @foreign_out receives this exchange's count of dropped messages when
-	// it ends.
-	Exchange(const ClientOptions &options, ClientShared &shared, std::atomic<std::uint64_t> &foreign_out);
-	~Exchange();
+	// Messages this exchange drops are added to @foreign.
+	Exchange(const ClientOptions &options, ClientShared &shared, const Session &session,
+	         std::uint64_t &foreign);
 	Exchange(const Exchange &) = delete;
 	Exchange &operator=(const Exchange &) = delete;
 
-	// Creates the reply queue and sends @req (id, nonce and reply queue
-	// filled in here).
+	// Sends @req on the session (id, secret and session id filled in here).
 	Result<void> start(protocol::Request req);
 
 	// Reads the whole reply stream: a first message of type @first, then
@@ -90,9 +103,15 @@ public:
 	Result<void> read_stream(protocol::ReplyType first, std::optional<protocol::ReplyType> more,
 	                         const Handler &on_message, const std::function<std::uint64_t()> &end_total);
 
-	// The reply queue's name while it has one (until the first reply).
-	[[nodiscard]] const std::string &reply_queue() const { return name_; }
-	[[nodiscard]] std::uint64_t foreign_messages() const { return foreign_; }
+	// Whether the session is fit for the next request after this one: the
+	// server sent the stream's last message (END or ERROR), or no request
+	// went out and the server queue is not in doubt. Otherwise replies of
+	// an abandoned request may still come, or the server may not know the
+	// session: the caller closes it.
+	[[nodiscard]] bool finished() const { return ended_ || (!sent_ && !broken_); }
+	// A request went out and nothing came back: a server that does not
+	// know the session (restarted) drops it without a word.
+	[[nodiscard]] bool unanswered() const { return sent_ && seq_ == 0; }
 
 private:
 	struct Message {
@@ -101,25 +120,22 @@ private:
 	};
 	// The next message of this request's stream, in sequence.
 	Result<Message> next();
-	Result<void> create_reply_queue(std::uint64_t name_bits);
-	void unlink_name();
 
 	const ClientOptions &options_;
 	ClientShared &shared_;
-	std::atomic<std::uint64_t> &foreign_out_;
-	std::uint64_t foreign_ = 0;
-	MessageQueue queue_;
-	std::string name_;
-	int cleanup_slot_ = -1;
-	std::unique_ptr<std::uint8_t[]> buf_; // not zeroed: receive() fills it
-	std::size_t buf_size_ = 0;
-	protocol::Nonce nonce_ = {};
+	const Session &session_;
+	std::uint64_t &foreign_;
 	std::uint64_t id_ = 0;
 	std::uint64_t seq_ = 0;
+	bool sent_ = false;
+	bool broken_ = false;
+	bool ended_ = false;
 };
 
 // Errors for replies that break the protocol.
 Error protocol_error(std::string why);
 Error bad_reply(const char *what);
+// What an ERROR reply says; a malformed one is a bad reply.
+Error error_reply(std::span<const std::uint8_t> payload);
 
 } // namespace fileserver

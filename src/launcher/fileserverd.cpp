@@ -3,7 +3,13 @@
 // under systemd or a terminal in the foreground, --check-config, or a SysV
 // daemon with --daemonize (and its re-executed image after SIGUSR2).
 
+#include <sys/resource.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
 
 #include "build-config.h"
 #include "launcher/cmdline.h"
@@ -13,6 +19,24 @@
 #include "launcher/run-modes.h"
 
 using namespace fileserver;
+
+namespace {
+
+// Each session holds two descriptors (reply queue, pidfd): take every
+// descriptor the hard limit allows (the unit sets LimitNOFILE=).
+void raise_fd_limit()
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rlim_t old = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		spdlog::warn("Cannot raise the open file limit from {} to {}: {}", old, rl.rlim_max,
+		             std::strerror(errno));
+}
+
+} // namespace
 
 int main(int argc, char **argv)
 {
@@ -37,6 +61,7 @@ int main(int argc, char **argv)
 		std::puts("fileserverd " FILESERVER_VERSION);
 		return kExitSuccess;
 	}
+	raise_fd_limit();
 	if (opts.reexec)
 		return run_reexecuted(opts, argv[0]);
 	if (opts.check_config)

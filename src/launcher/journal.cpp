@@ -23,13 +23,15 @@ void journal_request(int priority, const std::string &message, const RequestReco
 {
 	std::string path = escape_for_terminal(rec.path);
 	long uid = rec.client_uid == static_cast<uid_t>(-1) ? -1L : static_cast<long>(rec.client_uid);
-	sd_journal_send(
-	        "MESSAGE=%s", message.c_str(), "PRIORITY=%d", priority, "SYSLOG_IDENTIFIER=fileserverd",
-	        "FILESERVER_OP=%s", std::string(protocol::to_string(rec.op)).c_str(), "FILESERVER_PATH=%s",
-	        path.c_str(), "FILESERVER_UID=%ld", uid, "FILESERVER_BYTES=%llu",
-	        static_cast<unsigned long long>(rec.bytes), "FILESERVER_DURATION_USEC=%llu",
-	        static_cast<unsigned long long>(rec.duration_usec), "FILESERVER_OUTCOME=%s",
-	        std::string(to_string(rec.outcome)).c_str(), "FILESERVER_ERRNO=%d", rec.error, nullptr);
+	sd_journal_send("MESSAGE=%s", message.c_str(), "PRIORITY=%d", priority,
+	                "SYSLOG_IDENTIFIER=fileserverd", "FILESERVER_OP=%s",
+	                std::string(protocol::to_string(rec.op)).c_str(), "FILESERVER_PATH=%s", path.c_str(),
+	                "FILESERVER_UID=%ld", uid, "FILESERVER_BYTES=%llu",
+	                static_cast<unsigned long long>(rec.bytes), "FILESERVER_DURATION_USEC=%llu",
+	                static_cast<unsigned long long>(rec.duration_usec), "FILESERVER_OUTCOME=%s",
+	                std::string(to_string(rec.outcome)).c_str(), "FILESERVER_ERRNO=%d", rec.error,
+	                "FILESERVER_SESSION=%016llx", static_cast<unsigned long long>(rec.session_id),
+	                "FILESERVER_CLIENT_PID=%ld", static_cast<long>(rec.client_pid), nullptr);
 }
 
 } // namespace

@@ -5,6 +5,9 @@
 #include <chrono>
 #include <cstring>
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include "server/reply-stream.h"
 #include "server/request-test-helpers.h"
 
@@ -30,9 +33,9 @@ TEST_SUITE_BEGIN("reply-stream");
 TEST_CASE("a reply stream frames its messages: id, nonce, sequence numbers, DATA in place")
 {
 	TestQueue q("rs");
-	MessageQueue w = q.open_for_writing();
+	auto session = session_on(q);
 	auto req = request_with_id(77);
-	ReplyStream out(w, req, 1024, 5s, [] { return false; });
+	ReplyStream out(*session, req, 5s, [] { return false; });
 	CHECK(out.max_payload() == 1024 - protocol::kReplyHeaderSize);
 
 	auto end = protocol::encode_end({3});
@@ -61,8 +64,8 @@ TEST_CASE("a reply stream frames its messages: id, nonce, sequence numbers, DATA
 TEST_CASE("an ERROR text is cut to what fits in the message")
 {
 	TestQueue q("rs", 128);
-	MessageQueue w = q.open_for_writing();
-	ReplyStream out(w, request_with_id(1), 128, 5s, [] { return false; });
+	auto session = session_on(q);
+	ReplyStream out(*session, request_with_id(1), 5s, [] { return false; });
 	REQUIRE(out.send_error(ENOENT, std::string(500, 'n')));
 	auto e = error_of(receive_reply(q));
 	CHECK(e.code == ENOENT);
@@ -72,8 +75,8 @@ TEST_CASE("an ERROR text is cut to what fits in the message")
 TEST_CASE("a payload too large for the queue's messages is an error, not a lost client")
 {
 	TestQueue q("rs", 128);
-	MessageQueue w = q.open_for_writing();
-	ReplyStream out(w, request_with_id(1), 128, 5s, [] { return false; });
+	auto session = session_on(q);
+	ReplyStream out(*session, request_with_id(1), 5s, [] { return false; });
 	std::vector<std::uint8_t> big(500);
 	auto r = out.send(ReplyType::Status, big);
 	REQUIRE_FALSE(r);
@@ -84,8 +87,8 @@ TEST_CASE("a payload too large for the queue's messages is an error, not a lost 
 TEST_CASE("a client that stops reading is lost: ETIMEDOUT, and later sends fail at once")
 {
 	TestQueue q("rs", 1024, 1);
-	MessageQueue w = q.open_for_writing();
-	ReplyStream out(w, request_with_id(1), 1024, 1ms, [] { return false; });
+	auto session = session_on(q);
+	ReplyStream out(*session, request_with_id(1), 1ms, [] { return false; });
 	auto end = protocol::encode_end({0});
 	REQUIRE(out.send(ReplyType::End, end)); // fills the queue
 	auto r = out.send(ReplyType::End, end);
@@ -103,8 +106,8 @@ TEST_CASE("a client that stops reading is lost: ETIMEDOUT, and later sends fail 
 TEST_CASE("a shutdown that gave up waiting cuts a blocked send off with ESHUTDOWN")
 {
 	TestQueue q("rs", 1024, 1);
-	MessageQueue w = q.open_for_writing();
-	ReplyStream out(w, request_with_id(1), 1024, 60s, [] { return true; });
+	auto session = session_on(q);
+	ReplyStream out(*session, request_with_id(1), 60s, [] { return true; });
 	auto end = protocol::encode_end({0});
 	REQUIRE(out.send(ReplyType::End, end));
 	auto r = out.send(ReplyType::End, end);
@@ -123,6 +126,40 @@ TEST_CASE("reply_error_now answers without waiting, and gives up on a full queue
 	CHECK(e.code == EBUSY);
 	CHECK(e.text == "busy");
 	CHECK(q.waiting() == 0);
+}
+
+TEST_CASE("a client that exits while its queue is full frees the transfer at once")
+{
+	TestQueue q("rs", 1024, 1);
+	pid_t child = fork();
+	REQUIRE(child >= 0);
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	auto session = session_on(q, child);
+	ReplyStream out(*session, request_with_id(1), 60s, [] { return false; });
+	auto end = protocol::encode_end({0});
+	REQUIRE(out.send(ReplyType::End, end)); // fills the queue
+	kill(child, SIGKILL);
+	waitpid(child, nullptr, 0);
+	auto r = out.send(ReplyType::End, end); // would wait a minute for room
+	REQUIRE_FALSE(r);
+	CHECK(r.error().code == ESRCH);
+	CHECK(r.error().why == "client exited");
+}
+
+TEST_CASE("a closed session ends its transfer at the next send")
+{
+	TestQueue q("rs", 1024, 1);
+	auto session = session_on(q);
+	ReplyStream out(*session, request_with_id(1), 60s, [] { return false; });
+	auto end = protocol::encode_end({0});
+	REQUIRE(out.send(ReplyType::End, end));
+	session->closed.store(true);
+	auto r = out.send(ReplyType::End, end);
+	REQUIRE_FALSE(r);
+	CHECK(r.error().code == ECANCELED);
 }
 
 TEST_SUITE_END();

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "reply-stream.h"
 
+#include <poll.h>
+
+#include <algorithm>
 #include <cerrno>
 
 #include "util/errno-util.h"
@@ -10,9 +13,9 @@ namespace fileserver {
 using protocol::kReplyHeaderSize;
 using protocol::ReplyType;
 
-ReplyStream::ReplyStream(const MessageQueue &mq, const protocol::Request &request, std::size_t message_size,
+ReplyStream::ReplyStream(const Session &session, const protocol::Request &request,
                          std::chrono::milliseconds timeout, std::function<bool()> aborting)
-        : mq_(mq), timeout_(timeout), aborting_(std::move(aborting)), buf_(message_size)
+        : session_(session), timeout_(timeout), aborting_(std::move(aborting)), buf_(session.message_size)
 {
 	hdr_.request_id = request.id;
 	hdr_.nonce = request.nonce;
@@ -57,45 +60,61 @@ Result<void> ReplyStream::send_error(int code, std::string_view text)
 	return send(ReplyType::Error, payload);
 }
 
-// Waits for room in slices, so that a shutdown that gave up waiting frees
-// the worker at once instead of after the whole send timeout.
+// Waits for room with poll() on the queue and the client's pidfd, in
+// slices: a client that exits frees the worker at once, and a closed session
+// or a shutdown that gave up waiting within a slice.
 Result<void> ReplyStream::push(std::size_t n)
 {
 	constexpr std::chrono::milliseconds kSlice{100};
 	if (lost_)
 		return *lost_;
 	auto msg = std::span(buf_).first(n);
-	auto left = timeout_;
+	auto deadline = std::chrono::steady_clock::now() + timeout_;
 	for (;;) {
-		auto wait = std::min(left, kSlice);
-		int r = mq_.send(msg, wait);
+		if (session_.closed.load()) {
+			lost_ = Error{ECANCELED, "session closed"};
+			return *lost_;
+		}
+		int r = session_.reply.try_send(msg);
 		if (r == 0) {
 			hdr_.seq++;
 			return {};
 		}
-		left -= wait;
-		if (r == -ETIMEDOUT && left.count() > 0 && !aborting_())
-			continue;
-		if (r == -ETIMEDOUT && left.count() > 0)
-			lost_ = Error{ESHUTDOWN, "cut off by the shutdown timeout"};
-		else if (r == -ETIMEDOUT)
-			lost_ = Error{ETIMEDOUT, "client stopped reading (send timed out)"};
-		else
+		if (r != -EAGAIN) {
 			lost_ = Error::from_errno(r, "cannot send to client: " + errno_string(r));
-		return *lost_;
+			return *lost_;
+		}
+		auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+		        deadline - std::chrono::steady_clock::now());
+		if (left.count() <= 0) {
+			lost_ = Error{ETIMEDOUT, "client stopped reading (send timed out)"};
+			return *lost_;
+		}
+		if (aborting_()) {
+			lost_ = Error{ESHUTDOWN, "cut off by the shutdown timeout"};
+			return *lost_;
+		}
+		struct pollfd p[2] = {{session_.reply.get(), POLLOUT, 0}, {session_.pidfd.get(), POLLIN, 0}};
+		int wait = static_cast<int>(std::min(left, kSlice).count());
+		if (poll(p, session_.pidfd ? 2 : 1, std::max(wait, 1)) > 0 && p[1].revents) {
+			lost_ = Error{ESRCH, "client exited"};
+			return *lost_;
+		}
 	}
 }
 
-void reply_error_now(const MessageQueue &mq, const protocol::Request &req, int code, const std::string &why)
+int reply_error_now(const MessageQueue &mq, const protocol::Request &req, int code, const std::string &why,
+                    std::uint16_t version)
 {
 	protocol::ReplyHeader hdr;
+	hdr.version = version;
 	hdr.type = ReplyType::Error;
 	hdr.request_id = req.id;
 	hdr.nonce = req.nonce;
 	auto payload = protocol::encode_error({static_cast<std::uint32_t>(code), why});
 	std::vector<std::uint8_t> buf(kReplyHeaderSize + payload.size());
 	std::size_t n = encode_reply(hdr, payload, buf);
-	(void)mq.try_send(std::span(buf).first(n));
+	return mq.try_send(std::span(buf).first(n));
 }
 
 } // namespace fileserver

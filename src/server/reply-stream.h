@@ -11,20 +11,23 @@
 #include <vector>
 
 #include "protocol/wire.h"
+#include "server/session.h"
 #include "util/error.h"
 #include "util/mqueue.h"
 
 namespace fileserver {
 
-// The reply stream of one request in the client's queue: header
-// bookkeeping (id, nonce, sequence numbers) and sends that wait at most the
-// send timeout. Once a send failed the client is lost: every later send
-// fails at once with the same error, and the client is told nothing more.
+// The reply stream of one request in its session's queue: header
+// bookkeeping (id, secret, sequence numbers) and sends that wait at most the
+// send timeout. A wait ends early when the client process exits, the session
+// closes or shutdown gives up waiting. Once a send failed the client is
+// lost: every later send fails at once with the same error, and the client
+// is told nothing more.
 class ReplyStream
 {
 public:
 	// @aborting: true once shutdown gives up waiting for transfers.
-	ReplyStream(const MessageQueue &mq, const protocol::Request &request, std::size_t message_size,
+	ReplyStream(const Session &session, const protocol::Request &request,
 	            std::chrono::milliseconds timeout, std::function<bool()> aborting);
 
 	// The largest payload one message carries (0 if even a header does not fit).
@@ -47,7 +50,7 @@ public:
 private:
 	Result<void> push(std::size_t n);
 
-	const MessageQueue &mq_;
+	const Session &session_;
 	std::chrono::milliseconds timeout_;
 	std::function<bool()> aborting_;
 	std::vector<std::uint8_t> buf_;
@@ -57,8 +60,10 @@ private:
 };
 
 // Answers a request with an error without waiting (busy, refused before
-// dispatch): the dispatcher must never block on a client's queue.
-void reply_error_now(const MessageQueue &reply, const protocol::Request &request, int code,
-                     const std::string &why);
+// dispatch): the dispatcher must never block on a client's queue. The
+// request's nonce (OPEN) or secret goes back in the header; @version 1 only
+// to tell an old client why it is not served. Returns 0 or -errno.
+int reply_error_now(const MessageQueue &reply, const protocol::Request &request, int code,
+                    const std::string &why, std::uint16_t version = protocol::kVersion);
 
 } // namespace fileserver

@@ -55,11 +55,13 @@ void log_request(const RequestRecord &rec)
 	if (!spdlog::should_log(level))
 		return;
 	long uid = rec.client_uid == static_cast<uid_t>(-1) ? -1L : static_cast<long>(rec.client_uid);
-	std::string msg = fmt::format("{} \"{}\" uid={} outcome={} bytes={} duration={:.3f}ms{}{}",
-	                              protocol::to_string(rec.op), escape_for_terminal(rec.path), uid,
-	                              to_string(rec.outcome), rec.bytes,
-	                              static_cast<double>(rec.duration_usec) / 1000.0,
-	                              rec.detail.empty() ? "" : ": ", escape_for_terminal(rec.detail));
+	std::string msg = fmt::format(
+	        "{} \"{}\" uid={} outcome={} bytes={} duration={:.3f}ms{}{}{}", protocol::to_string(rec.op),
+	        escape_for_terminal(rec.path), uid, to_string(rec.outcome), rec.bytes,
+	        static_cast<double>(rec.duration_usec) / 1000.0,
+	        rec.session_id ? fmt::format(" session={:016x} pid={}", rec.session_id, rec.client_pid)
+	                       : std::string(),
+	        rec.detail.empty() ? "" : ": ", escape_for_terminal(rec.detail));
 	if (auto structured = g_structured.load())
 		structured(warn ? LOG_WARNING : LOG_INFO, msg, rec);
 	else

@@ -29,7 +29,9 @@ struct RequestRecord {
 	protocol::Op op = protocol::Op::Ping;
 	std::string_view path;
 	std::string_view reply_queue;
-	uid_t client_uid = static_cast<uid_t>(-1);
+	uid_t client_uid = static_cast<uid_t>(-1); // the session's proven uid
+	std::uint64_t session_id = 0;              // 0: no session (OPEN, old clients)
+	pid_t client_pid = 0;
 	std::uint64_t bytes = 0;
 	std::uint64_t duration_usec = 0;
 	Outcome outcome = Outcome::Ok;

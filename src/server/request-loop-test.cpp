@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 
+#include <cstring>
 #include <mutex>
 #include <vector>
 
@@ -15,6 +16,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// What a worker was given.
+struct Served {
+	protocol::Request request;
+	uid_t uid;
+	std::uint64_t session;
+};
+
 // A request loop over a tiny server queue, whose workers only record what
 // they are given. drain() is called directly: no mq_notify registration.
 struct LoopFixture {
@@ -22,11 +30,12 @@ struct LoopFixture {
 	TestQueue reply{"rl-rep"};
 	MessageQueue server_read;
 	ServerStats stats;
+	SessionTable sessions;
 	std::mutex lock;
-	std::vector<protocol::Request> served;
+	std::vector<Served> served;
 	WorkerPool pool{1, 4, [this](Job &job) {
 		                std::lock_guard guard(lock);
-		                served.push_back(job.request);
+		                served.push_back({job.request, job.client_uid, job.session->id});
 	                }};
 	std::shared_ptr<ServingContext> ctx = std::make_shared<ServingContext>();
 
@@ -36,20 +45,52 @@ struct LoopFixture {
 		ctx->config.queue = server.name;
 	}
 
+	RequestLoop loop()
+	{
+		return {server_read, pool, [this] { return ctx; }, stats, sessions};
+	}
+
 	void put(std::span<const std::uint8_t> msg) const
 	{
+		REQUIRE_FALSE(msg.empty());
 		MessageQueue w = server.open_for_writing();
 		REQUIRE(w.try_send(msg) == 0);
 	}
 
-	protocol::Request request(const std::string &reply_queue) const
+	static protocol::Request open_request(const std::string &reply_queue, pid_t pid = getpid())
+	{
+		protocol::Request req;
+		req.op = protocol::Op::Open;
+		req.id = 5;
+		req.nonce[3] = 0x33;
+		req.reply_queue = reply_queue;
+		req.pid = static_cast<std::uint32_t>(pid);
+		return req;
+	}
+
+	static protocol::Request get_request(const protocol::Challenge &c)
 	{
 		protocol::Request req;
 		req.op = protocol::Op::Get;
 		req.id = 7;
 		req.path = "some/file";
-		req.reply_queue = reply_queue;
+		req.session = c.session;
+		req.nonce = c.secret;
 		return req;
+	}
+
+	// Opens a session on @reply the way a client does; returns the challenge.
+	protocol::Challenge open_session(RequestLoop &l)
+	{
+		put(protocol::encode_request(open_request(reply.name)));
+		l.drain();
+		Reply r = receive_reply(reply);
+		REQUIRE(r.hdr.type == protocol::ReplyType::Challenge);
+		CHECK(r.hdr.request_id == 5);
+		CHECK(r.hdr.nonce == open_request(reply.name).nonce);
+		protocol::Challenge c;
+		REQUIRE(protocol::decode_challenge(r.payload, c) == protocol::Status::Ok);
+		return c;
 	}
 };
 
@@ -57,72 +98,219 @@ struct LoopFixture {
 
 TEST_SUITE_BEGIN("request-loop");
 
-TEST_CASE_FIXTURE(LoopFixture, "a request on the server queue is dispatched to a worker")
+TEST_CASE_FIXTURE(LoopFixture, "OPEN is answered by CHALLENGE; a request with its secret goes to a worker")
 {
-	RequestLoop l(
-	        server_read, pool, [this] { return ctx; }, stats);
-	put(protocol::encode_request(request(reply.name)));
+	RequestLoop l = loop();
+	protocol::Challenge c = open_session(l);
+	CHECK(c.session != 0);
+	CHECK(c.idle_timeout_ms == 60000);
+	CHECK(sessions.size() == 1);
+	CHECK(sessions.challenged() == 1);
+	CHECK(reply.waiting() == 0); // no END after a CHALLENGE
+
+	put(protocol::encode_request(get_request(c)));
 	l.drain();
 	pool.shutdown(60s);
 	REQUIRE(served.size() == 1);
-	CHECK(served[0].id == 7);
-	CHECK(served[0].path == "some/file");
+	CHECK(served[0].request.id == 7);
+	CHECK(served[0].request.path == "some/file");
+	CHECK(served[0].uid == getuid()); // the reply queue's owner, proven
+	CHECK(served[0].session == c.session);
+	CHECK(sessions.challenged() == 0);
 	CHECK(stats.dropped == 0);
+	CHECK(stats.rejected == 0);
 	CHECK(server.waiting() == 0);
+}
+
+TEST_CASE_FIXTURE(LoopFixture, "an unknown session or a wrong secret is rejected, counted, never answered")
+{
+	RequestLoop l = loop();
+	protocol::Challenge c = open_session(l);
+	auto wrong = get_request(c);
+	wrong.nonce[0] ^= 1;
+	put(protocol::encode_request(wrong));
+	auto unknown = get_request(c);
+	unknown.session ^= 0x100;
+	put(protocol::encode_request(unknown));
+	l.drain();
+	pool.shutdown(60s);
+	CHECK(served.empty());
+	CHECK(stats.rejected == 2);
+	CHECK(reply.waiting() == 0);
+	CHECK(sessions.challenged() == 1); // still unproven
+}
+
+TEST_CASE_FIXTURE(LoopFixture, "CLOSE ends the session without a reply")
+{
+	RequestLoop l = loop();
+	protocol::Challenge c = open_session(l);
+	auto close = get_request(c);
+	close.op = protocol::Op::Close;
+	close.path.clear();
+	put(protocol::encode_request(close));
+	l.drain();
+	CHECK(sessions.size() == 0);
+	put(protocol::encode_request(get_request(c)));
+	l.drain();
+	pool.shutdown(60s);
+	CHECK(served.empty());
+	CHECK(stats.rejected == 1);
+	CHECK(reply.waiting() == 0);
+}
+
+TEST_CASE_FIXTURE(LoopFixture, "at most 4 unanswered OPENs per reply queue get a CHALLENGE")
+{
+	RequestLoop l = loop();
+	for (int i = 0; i < 4; i++)
+		put(protocol::encode_request(open_request(reply.name)));
+	l.drain();
+	put(protocol::encode_request(open_request(reply.name))); // the server queue holds 4
+	l.drain();
+	CHECK(reply.waiting() == 4);
+	CHECK(sessions.challenged() == 4);
+	CHECK(stats.rejected == 1);
+}
+
+TEST_CASE_FIXTURE(LoopFixture, "OPEN refusals: ERROR with the OPEN's nonce, and no session")
+{
+	SUBCASE("a reply queue readable by others")
+	{
+		TestQueue open_queue("rl-rep", 1024, 4, 0644);
+		RequestLoop l = loop();
+		put(protocol::encode_request(open_request(open_queue.name)));
+		l.drain();
+		Reply r = receive_reply(open_queue);
+		CHECK(r.hdr.nonce == open_request(reply.name).nonce);
+		auto e = error_of(r);
+		CHECK(e.code == EACCES);
+		CHECK(e.text == "reply queue is readable by group or others");
+	}
+	SUBCASE("messages below 512 bytes")
+	{
+		TestQueue small("rl-rep", 256);
+		RequestLoop l = loop();
+		put(protocol::encode_request(open_request(small.name)));
+		l.drain();
+		CHECK(error_of(receive_reply(small)).code == EMSGSIZE);
+	}
+	SUBCASE("messages too small for the whole text: cut to fit")
+	{
+		TestQueue tiny("rl-rep", 80);
+		RequestLoop l = loop();
+		put(protocol::encode_request(open_request(tiny.name)));
+		l.drain();
+		auto e = error_of(receive_reply(tiny));
+		CHECK(e.code == EMSGSIZE);
+		CHECK(e.text ==
+		      std::string("reply queue messages too small (80 bytes, at least 512 needed)")
+		              .substr(0, 80 - protocol::kReplyHeaderSize - protocol::kErrorFixedSize));
+	}
+	SUBCASE("no such process")
+	{
+		RequestLoop l = loop();
+		put(protocol::encode_request(open_request(reply.name, 0x3ffffff0)));
+		l.drain();
+		auto e = error_of(receive_reply(reply));
+		CHECK(e.code == ESRCH);
+		CHECK(e.text == "no process " + std::to_string(0x3ffffff0));
+	}
+	SUBCASE("max_sessions reached")
+	{
+		ctx->config.max_sessions = 1;
+		RequestLoop l = loop();
+		(void)open_session(l);
+		put(protocol::encode_request(open_request(reply.name)));
+		l.drain();
+		auto e = error_of(receive_reply(reply));
+		CHECK(e.code == EBUSY);
+		CHECK(e.text == "server busy: 1 sessions open");
+		CHECK(sessions.size() == 1);
+	}
+	CHECK(sessions.size() <= 1);
+	CHECK(stats.failed >= 1);
+}
+
+TEST_CASE_FIXTURE(LoopFixture, "a version-1 request gets one version-1 ERROR EPROTONOSUPPORT a second")
+{
+	RequestLoop l = loop();
+	protocol::Request old;
+	old.op = protocol::Op::Get;
+	old.id = 9;
+	old.nonce[0] = 0x11;
+	old.path = "f";
+	old.reply_queue = reply.name;
+	put(protocol::encode_request_v1(old));
+	put(protocol::encode_request_v1(old));
+	l.drain();
+	CHECK(reply.waiting() == 1);
+	std::vector<std::uint8_t> buf(1024);
+	long n = reply.mq.receive(buf, 60s);
+	REQUIRE(n > static_cast<long>(protocol::kReplyHeaderSize));
+	std::uint16_t version, type;
+	std::memcpy(&version, &buf[4], 2);
+	std::memcpy(&type, &buf[6], 2);
+	CHECK(version == 1);
+	CHECK(type == static_cast<std::uint16_t>(protocol::ReplyType::Error));
+	protocol::Error e;
+	REQUIRE(protocol::decode_error(
+	                std::span(buf).subspan(protocol::kReplyHeaderSize,
+	                                       static_cast<std::size_t>(n) - protocol::kReplyHeaderSize),
+	                e) == protocol::Status::Ok);
+	CHECK(e.code == EPROTONOSUPPORT);
+	CHECK(e.text.find("protocol version 1 is not supported") == 0);
+	CHECK(sessions.size() == 0);
 }
 
 TEST_CASE_FIXTURE(LoopFixture, "a malformed message is dropped and counted, and the next one served")
 {
-	RequestLoop l(
-	        server_read, pool, [this] { return ctx; }, stats);
+	RequestLoop l = loop();
+	protocol::Challenge c = open_session(l);
 	const std::uint8_t garbage[] = {1, 2, 3};
 	put(garbage);
-	put(protocol::encode_request(request(reply.name)));
+	put(protocol::encode_request(get_request(c)));
 	l.drain();
 	pool.shutdown(60s);
 	CHECK(stats.dropped == 1);
 	CHECK(served.size() == 1);
 }
 
-TEST_CASE_FIXTURE(LoopFixture, "a request that names the server queue as its reply queue is dropped")
+TEST_CASE_FIXTURE(LoopFixture, "an OPEN that names the server queue as its reply queue is dropped")
 {
-	RequestLoop l(
-	        server_read, pool, [this] { return ctx; }, stats);
-	put(protocol::encode_request(request(server.name)));
+	RequestLoop l = loop();
+	put(protocol::encode_request(open_request(server.name)));
 	l.drain();
-	pool.shutdown(60s);
 	CHECK(stats.dropped == 1);
-	CHECK(served.empty());
+	CHECK(sessions.size() == 0);
 }
 
-TEST_CASE_FIXTURE(LoopFixture, "a reply queue that cannot be opened ends the request on the dispatcher")
+TEST_CASE_FIXTURE(LoopFixture, "a reply queue that cannot be opened ends the OPEN on the dispatcher")
 {
-	RequestLoop l(
-	        server_read, pool, [this] { return ctx; }, stats);
-	put(protocol::encode_request(request("/fs-h2b-no-such-queue")));
+	RequestLoop l = loop();
+	put(protocol::encode_request(open_request("/fs-h2b-no-such-queue")));
 	l.drain();
-	pool.shutdown(60s);
-	CHECK(served.empty());
+	CHECK(sessions.size() == 0);
 	CHECK(stats.failed == 1);
 	CHECK(stats.dropped == 0);
 }
 
 TEST_CASE_FIXTURE(LoopFixture, "a context source that throws fails that request only")
 {
+	RequestLoop l = loop();
+	protocol::Challenge c = open_session(l);
 	bool fail = true;
-	RequestLoop l(
+	RequestLoop l2(
 	        server_read, pool,
 	        [&]() -> std::shared_ptr<const ServingContext> {
 		        if (std::exchange(fail, false))
 			        throw std::runtime_error("boom");
 		        return ctx;
 	        },
-	        stats);
-	put(protocol::encode_request(request(reply.name)));
-	put(protocol::encode_request(request(reply.name)));
-	l.drain();
+	        stats, sessions);
+	put(protocol::encode_request(get_request(c)));
+	put(protocol::encode_request(get_request(c)));
+	l2.drain();
 	pool.shutdown(60s);
-	CHECK(stats.dropped == 1); // no reply queue open yet: counted as dropped
+	CHECK(stats.dropped == 1); // no session found yet: counted as dropped
 	CHECK(served.size() == 1);
 }
 

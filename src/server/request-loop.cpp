@@ -15,6 +15,7 @@
 
 #include "server/reply-stream.h"
 #include "server/request-log.h"
+#include "server/transfer.h"
 #include "util/errno-util.h"
 #include "util/mq-notify.h"
 #include "util/time-util.h"
@@ -30,16 +31,6 @@ void log_notify_failure(const char *what) noexcept
 	} catch (...) {
 		// Nothing left to tell it with; the thread must still return to glibc.
 	}
-}
-
-RequestRecord record_for(const Job &job)
-{
-	RequestRecord rec;
-	rec.op = job.request.op;
-	rec.path = job.request.path;
-	rec.reply_queue = job.request.reply_queue;
-	rec.client_uid = job.reply.valid() ? job.reply_stat.st_uid : static_cast<uid_t>(-1);
-	return rec;
 }
 
 // glibc may start a notification thread after stop() returned; the
@@ -63,8 +54,8 @@ std::atomic<bool> g_lingering{false};
 } // namespace
 
 RequestLoop::RequestLoop(const MessageQueue &queue, WorkerPool &pool, ContextSource context,
-                         ServerStats &stats)
-        : queue_(queue), pool_(pool), context_(std::move(context)), stats_(stats)
+                         ServerStats &stats, SessionTable &sessions)
+        : queue_(queue), pool_(pool), context_(std::move(context)), stats_(stats), sessions_(sessions)
 {
 	struct mq_attr attr;
 	int r = queue_.attributes(attr);
@@ -272,11 +263,11 @@ void RequestLoop::fail_job(Job &job, std::size_t size, const char *what) noexcep
 {
 	try {
 		std::string why = std::string("internal error: ") + what;
-		if (!job.reply.valid()) {
+		if (!job.session) {
 			log_dropped(size, why, job.received_usec);
 			return;
 		}
-		reply_error_now(job.reply, job.request, EIO, why);
+		(void)reply_error_now(job.session->reply, job.request, EIO, why);
 		RequestRecord rec = record_for(job);
 		rec.fail(Outcome::Failed, Error{EIO, why});
 		end_request(stats_, rec, job.received_usec);
@@ -289,31 +280,33 @@ void RequestLoop::dispatch_job(std::span<const std::uint8_t> msg, Job &job)
 {
 	auto status = protocol::decode_request(msg, job.request);
 	const protocol::Request &req = job.request;
+	if (status == protocol::Status::OldVersion) {
+		answer_old_version(msg.size(), job);
+		return;
+	}
 	if (status != protocol::Status::Ok && status != protocol::Status::PathTooLong) {
 		log_dropped(msg.size(), protocol::to_string(status), job.received_usec);
 		return;
 	}
 	job.context = context_();
-	if (req.reply_queue == job.context->config.queue) {
-		// Replies into our own request queue would come back as requests.
-		log_dropped(msg.size(), "names the server queue as its reply queue", job.received_usec);
+	if (req.op == protocol::Op::Open) {
+		open_session(msg.size(), job);
 		return;
 	}
 
-	// The reply queue's owner is the client: open it here, not in the
-	// worker, so that per-uid limits apply before the request waits.
-	int r = MessageQueue::open(req.reply_queue, O_WRONLY, job.reply);
-	if (r == 0)
-		r = job.reply.stat(job.reply_stat);
-	if (r < 0) {
-		job.reply.reset(); // the uid of a queue that fstat refused is unknown
-		RequestRecord rec = record_for(job);
-		rec.fail(Outcome::Aborted, Error::from_errno(r, "cannot open reply queue " + req.reply_queue +
-		                                                        ": " + errno_string(r)));
-		end_request(stats_, rec, job.received_usec);
+	// Only the reader of the session's reply queue knows its secret: the
+	// request comes from the queue's owner (or root), the proven client.
+	auto session = sessions_.lookup(req.session, req.nonce);
+	if (!session) {
+		reject("unknown session or wrong secret", job.received_usec);
 		return;
 	}
-	job.client_uid = job.reply_stat.st_uid;
+	if (req.op == protocol::Op::Close) {
+		sessions_.close(req.session, SessionEnd::Close); // its transfers stop at their next send
+		return;
+	}
+	job.session = SessionRef(std::move(session), job.received_usec);
+	job.client_uid = job.session->uid;
 
 	if (status == protocol::Status::PathTooLong) {
 		refuse_now(job, Error{ENAMETOOLONG, "path too long"});
@@ -333,7 +326,7 @@ void RequestLoop::dispatch_job(std::span<const std::uint8_t> msg, Job &job)
 // Ends a request on the dispatcher: answered without waiting, never queued.
 void RequestLoop::refuse_now(Job &job, const Error &err)
 {
-	reply_error_now(job.reply, job.request, err.code, err.why);
+	(void)reply_error_now(job.session->reply, job.request, err.code, err.why);
 	RequestRecord rec = record_for(job);
 	rec.fail(outcome_for_error(err.code), err);
 	end_request(stats_, rec, job.received_usec);
@@ -347,6 +340,16 @@ void RequestLoop::log_dropped(std::size_t size, std::string_view why, std::uint6
 	if (now_usec - last >= 1000000 && last_drop_log_usec_.compare_exchange_strong(last, now_usec))
 		spdlog::warn("Dropped a malformed request ({} bytes: {}); {} dropped so far", size, why,
 		             dropped);
+}
+
+void RequestLoop::reject(std::string_view why, std::uint64_t now_usec)
+{
+	// Never answered: a guessed session id must learn nothing. Logged at
+	// most once a second, like malformed requests.
+	std::uint64_t rejected = stats_.rejected.fetch_add(1) + 1;
+	std::uint64_t last = last_reject_log_usec_.load();
+	if (now_usec - last >= 1000000 && last_reject_log_usec_.compare_exchange_strong(last, now_usec))
+		spdlog::warn("Rejected a request ({}); {} rejected so far", why, rejected);
 }
 
 } // namespace fileserver

@@ -5,8 +5,11 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "server/serving-context.h"
+#include "server/session-table.h"
 #include "server/worker-pool.h"
 #include "util/error.h"
 #include "util/mqueue.h"
@@ -27,7 +30,8 @@ public:
 	using ContextSource = std::function<std::shared_ptr<const ServingContext>()>;
 
 	// @queue must be O_NONBLOCK. Only one loop may run in a process.
-	RequestLoop(const MessageQueue &queue, WorkerPool &pool, ContextSource context, ServerStats &stats);
+	RequestLoop(const MessageQueue &queue, WorkerPool &pool, ContextSource context, ServerStats &stats,
+	            SessionTable &sessions);
 	~RequestLoop();
 	RequestLoop(const RequestLoop &) = delete;
 	RequestLoop &operator=(const RequestLoop &) = delete;
@@ -63,11 +67,19 @@ private:
 	void refuse_now(Job &job, const Error &err);
 	static void linger(RequestLoop *self);
 	void log_dropped(std::size_t size, std::string_view why, std::uint64_t now_usec);
+	// session-open.cpp: OPEN, and the answer to a version-1 client.
+	void open_session(std::size_t size, Job &job);
+	bool send_challenge(const Session &session, const protocol::Request &req,
+	                    std::chrono::milliseconds idle_timeout);
+	void answer_old_version(std::size_t size, Job &job);
+	bool old_client_due(const std::string &queue, std::uint64_t now_usec);
+	void reject(std::string_view why, std::uint64_t now_usec);
 
 	const MessageQueue &queue_;
 	WorkerPool &pool_;
 	ContextSource context_;
 	ServerStats &stats_;
+	SessionTable &sessions_;
 	std::size_t message_size_ = 0;
 	std::mutex arm_lock_;
 	UniqueFD wake_;
@@ -76,7 +88,10 @@ private:
 	std::atomic<bool> told_stolen_{false};
 	std::atomic<std::uint64_t> heartbeat_{0};
 	std::atomic<std::uint64_t> last_drop_log_usec_{0};
-	std::uint64_t last_check_beat_ = 0; // only check() uses it
+	std::atomic<std::uint64_t> last_reject_log_usec_{0};
+	std::mutex old_clients_lock_;
+	std::unordered_map<std::string, std::uint64_t> old_clients_; // reply queue -> last answer
+	std::uint64_t last_check_beat_ = 0;                          // only check() uses it
 };
 
 } // namespace fileserver

@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "protocol/wire.h"
+#include "server/session.h"
 #include "util/mqueue.h"
+#include "util/pidfd.h"
 #include "util/random.h"
 
 namespace fileserver::test {
@@ -50,6 +52,27 @@ struct TestQueue {
 		return attr.mq_curmsgs;
 	}
 };
+
+// A session on @q as OPEN makes it (not in any table): the reply queue
+// opened O_WRONLY | O_NONBLOCK, the client is @pid (this process by default).
+inline std::shared_ptr<Session> session_on(const TestQueue &q, pid_t pid = getpid())
+{
+	auto s = std::make_shared<Session>();
+	s->reply_queue = q.name;
+	REQUIRE(MessageQueue::open(q.name, O_WRONLY | O_NONBLOCK, s->reply) == 0);
+	REQUIRE(s->reply.stat(s->reply_stat) == 0);
+	struct mq_attr attr;
+	REQUIRE(s->reply.attributes(attr) == 0);
+	s->message_size = static_cast<std::size_t>(attr.mq_msgsize);
+	s->uid = s->reply_stat.st_uid;
+	s->pid = pid;
+	int fd = pidfd_open_fd(pid);
+	REQUIRE(fd >= 0);
+	s->pidfd.reset(fd);
+	s->id = random_u64() | 1;
+	random_bytes(s->secret);
+	return s;
+}
 
 // One decoded reply.
 struct Reply {

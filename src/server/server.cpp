@@ -151,12 +151,13 @@ Server::Server(Config config, ConfigLoader loader, MessageQueue queue)
 {
 	if (!queue_.valid())
 		queue_ = open_server_queue(config);
+	sessions_ = std::make_unique<SessionTable>();
 	pool_ = std::make_unique<WorkerPool>(config.workers, config.backlog,
 	                                     [this](Job &job) { transfer_->serve(job); });
 	pool_->set_user_limits(user_limits(config));
 	transfer_ = std::make_unique<Transfer>(*pool_, stats_, [this] { return status_json(); });
 	loop_ = std::make_unique<RequestLoop>(
-	        queue_, *pool_, [this] { return context(); }, stats_);
+	        queue_, *pool_, [this] { return context(); }, stats_, *sessions_);
 }
 
 Server::~Server() = default;
@@ -174,8 +175,9 @@ std::string Server::status() const
 	// A status line goes to sd_notify and logs: bytes are escaped, never raw.
 	return "Serving " + escape_for_terminal(ctx->config.root) + " on " +
 	       escape_for_terminal(ctx->config.queue) + ": " + std::to_string(pool_->busy()) + "/" +
-	       std::to_string(pool_->size()) + " workers busy, " + std::to_string(stats_.served.load()) +
-	       " served, " + std::to_string(stats_.failed.load()) +
+	       std::to_string(pool_->size()) + " workers busy, " + std::to_string(sessions_->size()) +
+	       " sessions, " + std::to_string(stats_.served.load()) + " served, " +
+	       std::to_string(stats_.failed.load()) +
 	       " failed; last reload: " + escape_for_terminal(last_reload_);
 }
 
@@ -198,6 +200,10 @@ std::string Server::status_json() const
 	        {"failed", stats_.failed.load()},
 	        {"bytes", stats_.bytes.load()},
 	        {"dropped", stats_.dropped.load()},
+	        {"protocol", protocol::kVersion},
+	        {"sessions", sessions_->size()},
+	        {"sessions_challenged", sessions_->challenged()},
+	        {"rejected", stats_.rejected.load()},
 	        {"notify_registered", loop_->registered()},
 	        {"last_reload", json_bytes(last_reload_)},
 	};
@@ -286,14 +292,16 @@ RunEnd Server::run(SignalPipe &signals, Lifecycle &lifecycle)
 
 RunEnd Server::serve_until_signal(SignalPipe &signals, Lifecycle &lifecycle)
 {
+	std::uint64_t last_sweep = 0;
 	for (;;) {
-		struct pollfd fds[3] = {
+		struct pollfd fds[4] = {
 		        {signals.fd(), POLLIN, 0},
 		        {loop_->wake_fd(), POLLIN, 0},
+		        {sessions_->exit_fd(), POLLIN, 0},
 		        {queue_.get(), POLLIN, 0},
 		};
 		// Poll the queue itself only while mq_notify is not ours.
-		nfds_t n = loop_->registered() ? 2 : 3;
+		nfds_t n = loop_->registered() ? 3 : 4;
 		int timeout = static_cast<int>(lifecycle.tick_interval().count());
 		int r = poll(fds, n, timeout);
 		if (r < 0 && errno != EINTR) {
@@ -321,9 +329,18 @@ RunEnd Server::serve_until_signal(SignalPipe &signals, Lifecycle &lifecycle)
 		}
 		if (fds[1].revents & POLLIN)
 			loop_->clear_wake();
-		if (n == 3 && (fds[2].revents & POLLIN))
+		// A client that exited: its session ends now, its transfers stop.
+		if (fds[2].revents & POLLIN)
+			sessions_->reap();
+		if (n == 4 && (fds[3].revents & POLLIN))
 			loop_->drain();
 		loop_->check();
+		// Timeouts are seconds long: a sweep (it visits every session) a
+		// quarter second at most, however often clients exit.
+		if (std::uint64_t now = monotonic_usec(); now - last_sweep >= 250000) {
+			sessions_->sweep(session_limits(context()->config));
+			last_sweep = now;
+		}
 		lifecycle.tick(status(), alive());
 		if (stop)
 			return RunEnd::kStopped;
@@ -357,6 +374,7 @@ bool Server::drain_for_exit(Lifecycle &lifecycle)
 	}
 	// Aborted transfers stop within one send slice; a worker stuck in a
 	// system call that never returns must not hold the exit forever.
+	sessions_->close_all();
 	return pool_->join(std::chrono::seconds(5));
 }
 

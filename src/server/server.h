@@ -8,6 +8,7 @@
 #include <string>
 
 #include "server/server-conf.h"
+#include "server/session-table.h"
 #include "server/transfer.h"
 #include "util/mqueue.h"
 
@@ -124,6 +125,7 @@ private:
 		std::uint64_t progress = 0;
 		std::uint64_t progress_usec = 0;
 	} watch_; // what alive() saw last
+	std::unique_ptr<SessionTable> sessions_;
 	std::unique_ptr<Transfer> transfer_;
 	std::unique_ptr<WorkerPool> pool_;
 	std::unique_ptr<class RequestLoop> loop_;

@@ -21,6 +21,9 @@ struct ServerStats {
 	std::atomic<std::uint64_t> failed{0};  // any other outcome
 	std::atomic<std::uint64_t> bytes{0};   // file bytes sent
 	std::atomic<std::uint64_t> dropped{0}; // undecodable messages on the server queue
+	// Requests with an unknown session or a wrong secret, and OPENs over the
+	// per-queue challenge limit: never answered.
+	std::atomic<std::uint64_t> rejected{0};
 };
 
 } // namespace fileserver

@@ -53,11 +53,9 @@ Job job_for(const Root &root, const TestQueue &q, protocol::Op op, const std::st
 	job.request.op = op;
 	job.request.id = 42;
 	job.request.path = path;
-	job.request.reply_queue = q.name;
 	job.context = root.ctx;
-	job.reply = q.open_for_writing();
-	REQUIRE(job.reply.stat(job.reply_stat) == 0);
-	job.client_uid = job.reply_stat.st_uid;
+	job.session = SessionRef(session_on(q), monotonic_usec());
+	job.client_uid = job.session->uid;
 	job.received_usec = monotonic_usec();
 	return job;
 }
@@ -195,19 +193,28 @@ TEST_CASE("a STATUS that throws fails that request only: ERROR EIO")
 	CHECK(stats.failed == 1);
 }
 
-TEST_CASE("a reply queue that others can read is refused with EACCES")
+TEST_CASE_FIXTURE(Fixture, "a request of a closed session is logged aborted and sends nothing")
 {
-	Root root;
-	TestQueue q("tr", 1024, 4, 0640);
-	WorkerPool pool(0, 0, [](Job &) {});
-	ServerStats stats;
-	Transfer transfer(pool, stats, [] { return std::string("{}"); });
-	root.write("f", "secret");
+	root.write("f", "x");
 	Job job = job_for(root, q, protocol::Op::Get, "f");
+	job.session->closed.store(true);
 	transfer.serve(job);
-	auto replies = receive_stream(q);
-	REQUIRE(replies.size() == 1);
-	CHECK(error_of(replies[0]).code == EACCES);
+	CHECK(q.waiting() == 0);
+	CHECK(stats.failed == 1);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a job counts as in flight on its session until the worker drops it")
+{
+	root.write("f", "x");
+	auto session = session_on(q);
+	Job job = job_for(root, q, protocol::Op::Get, "f");
+	job.session = SessionRef(session, monotonic_usec());
+	CHECK(session->in_flight.load() == 1);
+	transfer.serve(job);
+	(void)receive_stream(q);
+	CHECK(session->in_flight.load() == 1);
+	job = Job{};
+	CHECK(session->in_flight.load() == 0);
 }
 
 TEST_SUITE_END();

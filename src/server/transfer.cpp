@@ -20,50 +20,47 @@ Error internal_error(const char *what)
 
 } // namespace
 
-// The checks before any operation, then the operation.
-Result<void> Transfer::run(ReplyStream &out, const Job &job, long message_size)
+// The checks before any operation, then the operation. The reply queue's
+// size and mode were checked when the session opened.
+Result<void> Transfer::run(ReplyStream &out, const Job &job)
 {
-	if (message_size < static_cast<long>(protocol::kMinReplyMessageSize))
-		return Error{EMSGSIZE, "reply queue messages too small (" + std::to_string(message_size) +
-		                               " bytes, at least " +
-		                               std::to_string(protocol::kMinReplyMessageSize) + " needed)"};
-	if (job.reply_stat.st_mode & (S_IRGRP | S_IROTH)) // anyone else who can read it could read the file
-		return Error{EACCES, "reply queue is readable by group or others"};
 	if (pool_.aborting())
 		return shutting_down();
-	OpRequest op{job.request, *job.context, job.reply_stat.st_uid, stats_};
+	OpRequest op{job.request, *job.context, job.session->uid, stats_};
 	switch (job.request.op) {
 	case protocol::Op::Ping: return serve_ping(out);
 	case protocol::Op::Status: return serve_status(out, status_());
 	case protocol::Op::Stat: return serve_stat(out, op);
 	case protocol::Op::Get: return serve_get(out, op);
 	case protocol::Op::List: return serve_list(out, op);
+	case protocol::Op::Open:
+	case protocol::Op::Close: break; // the dispatcher's own
 	}
 	return Error{EINVAL, "unknown operation"};
 }
 
+RequestRecord record_for(const Job &job)
+{
+	RequestRecord rec;
+	rec.op = job.request.op;
+	rec.path = job.request.path;
+	if (const Session *s = job.session.get()) {
+		rec.reply_queue = s->reply_queue;
+		rec.client_uid = s->uid;
+		rec.session_id = s->id;
+		rec.client_pid = s->pid;
+	}
+	return rec;
+}
+
 void Transfer::serve(Job &job)
 {
-	const protocol::Request &req = job.request;
-	RequestRecord rec;
-	rec.op = req.op;
-	rec.path = req.path;
-	rec.reply_queue = req.reply_queue;
-	rec.client_uid = job.reply_stat.st_uid;
-
-	struct mq_attr attr;
-	int a = job.reply.attributes(attr);
-	if (a < 0) {
-		rec.fail(Outcome::Aborted, Error::from_errno(a, "cannot use reply queue " + req.reply_queue +
-		                                                        ": " + errno_string(a)));
-		end_request(stats_, rec, job.received_usec);
-		return;
-	}
-	ReplyStream out(job.reply, req, static_cast<std::size_t>(attr.mq_msgsize),
-	                job.context->config.send_timeout, [this] { return pool_.aborting(); });
+	RequestRecord rec = record_for(job);
+	ReplyStream out(*job.session, job.request, job.context->config.send_timeout,
+	                [this] { return pool_.aborting(); });
 	Result<void> result;
 	try {
-		result = run(out, job, attr.mq_msgsize);
+		result = run(out, job);
 	} catch (const std::exception &e) {
 		result = internal_error(e.what());
 	} catch (...) {

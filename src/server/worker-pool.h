@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 #include "protocol/wire.h"
-#include "util/mqueue.h"
+#include "server/session.h"
 
 namespace fileserver {
 
@@ -27,10 +27,9 @@ struct Job {
 	protocol::Request request;
 	std::shared_ptr<const ServingContext> context;
 	std::uint64_t received_usec = 0;
-	// The client's reply queue, opened by the dispatcher: its owner is the
-	// client (messages carry no credentials), which fairness needs early.
-	MessageQueue reply;
-	struct stat reply_stat = {};
+	// The client's session: its reply queue, and its uid (the queue's
+	// owner, proven by the challenge), which fairness keys on.
+	SessionRef session;
 	uid_t client_uid = static_cast<uid_t>(-1);
 };
 

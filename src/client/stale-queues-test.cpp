@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+// Reclaiming reply queues that dead clients left behind: against a fake
+// listing (to cover other uids and dead pids at will), then one real queue.
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <map>
+#include <set>
+
+#include "client/stale-queues.h"
+#include "util/mqueue.h"
+#include "util/random.h"
+
+using namespace fileserver;
+
+TEST_CASE("stale queues: names made and parsed")
+{
+	std::string name = reply_queue_name(1234, 98765, 0xabcdef0123456789ULL);
+	CHECK(name == "fileserver-client-1234-98765-abcdef0123456789");
+	auto c = parse_reply_queue_name(name);
+	REQUIRE(c);
+	CHECK(c->pid == 1234);
+	CHECK(c->start_time == 98765u);
+
+	auto old = parse_reply_queue_name("fileserverctl-77-0123456789abcdef");
+	REQUIRE(old);
+	CHECK(old->pid == 77);
+	CHECK_FALSE(old->start_time);
+
+	for (const char *bad :
+	     {"fileserver", "fileserver-client-1-2-xyz", "fileserver-client-1-0123456789abcdef",
+	      "fileserver-client-0-5-0123456789abcdef", "fileserverctl-x-0123456789abcdef",
+	      "fileserver-client-1-2-0123456789ABCDEF", "fileserverctl-5-0123456789abcdef0",
+	      "fileserver-unit-5-0123456789abcdef"})
+		CHECK_MESSAGE(!parse_reply_queue_name(bad), bad);
+}
+
+TEST_CASE("stale queues: this process's start time")
+{
+	auto self = process_start_time(getpid());
+	REQUIRE(self);
+	CHECK(*self > 0);
+	CHECK(process_start_time(getpid()) == self);
+}
+
+TEST_CASE("stale queues: only this uid's queues of processes that are gone")
+{
+	const uid_t me = 1000, other = 1001;
+	// pid -> start time of the processes that run.
+	std::map<pid_t, std::uint64_t> running = {{100, 500}, {200, 700}};
+	std::vector<QueueEntry> queues = {
+	        {reply_queue_name(100, 500, 1), me},           // live: kept
+	        {reply_queue_name(100, 499, 2), me},           // pid reused since: removed
+	        {reply_queue_name(300, 500, 3), me},           // no such pid: removed
+	        {reply_queue_name(300, 500, 4), other},        // another uid's: never touched
+	        {"fileserverctl-300-0123456789abcdef", me},    // old form, dead: removed
+	        {"fileserverctl-200-0123456789abcdef", me},    // old form, pid in use: kept
+	        {"fileserverctl-300-0123456789abcdef", other}, // another uid's
+	        {"fileserver", me},                            // a server queue
+	        {"fileserver-client-300-junk", me},            // not a name of ours
+	};
+	std::set<std::string> unlinked;
+	StaleQueueOps ops;
+	ops.list = [&] { return queues; };
+	ops.start_time = [&](pid_t pid) -> std::optional<std::uint64_t> {
+		auto it = running.find(pid);
+		if (it == running.end())
+			return std::nullopt;
+		return it->second;
+	};
+	ops.unlink = [&](const std::string &name) { unlinked.insert(name); };
+
+	CHECK(reclaim_stale_queues(me, ops) == 3);
+	CHECK(unlinked == std::set<std::string>{"/" + reply_queue_name(100, 499, 2),
+	                                        "/" + reply_queue_name(300, 500, 3),
+	                                        "/fileserverctl-300-0123456789abcdef"});
+}
+
+TEST_CASE("stale queues: a real queue of a dead process is removed, one of a live process kept")
+{
+	// A child that exits at once gives a pid that is gone (until reused,
+	// which a start time check would still catch).
+	pid_t dead = fork();
+	REQUIRE(dead >= 0);
+	if (dead == 0)
+		_exit(0);
+	REQUIRE(waitpid(dead, nullptr, 0) == dead);
+	std::uint64_t bits = random_u64();
+	std::string dead_name = "/" + reply_queue_name(dead, 1, bits);
+	std::string live_name = "/" + reply_queue_name(getpid(), *process_start_time(getpid()), bits);
+	MessageQueue a, b;
+	REQUIRE(MessageQueue::create(dead_name, O_RDONLY, 0600, 1, 64, a) == 0);
+	REQUIRE(MessageQueue::create(live_name, O_RDONLY, 0600, 1, 64, b) == 0);
+
+	CHECK(reclaim_stale_queues(geteuid()) >= 1);
+	MessageQueue probe;
+	CHECK(MessageQueue::open(dead_name, O_RDONLY, probe) == -ENOENT);
+	CHECK(MessageQueue::open(live_name, O_RDONLY, probe) == 0);
+	mq_unlink(live_name.c_str());
+	mq_unlink(dead_name.c_str());
+}

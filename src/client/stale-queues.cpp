@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+#include "client/stale-queues.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "util/unique-fd.h"
+
+namespace fileserver {
+
+namespace {
+
+constexpr const char *kMqueueMount = "/dev/mqueue";
+constexpr long kMqueueMagic = 0x19800202; // MQUEUE_MAGIC, not in the uapi headers
+constexpr std::string_view kPrefix = "fileserver-client-";
+constexpr std::string_view kOldPrefix = "fileserverctl-";
+
+// A decimal number up to the next '-'; advances @s past the '-'.
+std::optional<std::uint64_t> take_number(std::string_view &s)
+{
+	std::uint64_t v = 0;
+	auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+	if (ec != std::errc() || end == s.data() || end == s.data() + s.size() || *end != '-')
+		return std::nullopt;
+	s.remove_prefix(static_cast<std::size_t>(end - s.data()) + 1);
+	return v;
+}
+
+bool is_hex16(std::string_view s)
+{
+	return s.size() == 16 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+std::vector<QueueEntry> list_mqueue_mount()
+{
+	std::vector<QueueEntry> out;
+	struct statfs fs;
+	// Anything else mounted there (or nothing) is not ours to clean.
+	if (statfs(kMqueueMount, &fs) < 0 || fs.f_type != kMqueueMagic)
+		return out;
+	UniqueFD fd(open(kMqueueMount, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	DIR *d = fd.valid() ? fdopendir(fd.get()) : nullptr;
+	if (!d)
+		return out;
+	(void)fd.release(); // the DIR owns it now
+	while (struct dirent *e = readdir(d)) {
+		std::string_view name(e->d_name);
+		if (!name.starts_with(kPrefix) && !name.starts_with(kOldPrefix))
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			out.push_back({std::string(name), st.st_uid});
+	}
+	closedir(d);
+	return out;
+}
+
+} // namespace
+
+std::optional<std::uint64_t> process_start_time(pid_t pid)
+{
+	std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+	if (!in)
+		return std::nullopt;
+	std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+	// The command name (field 2) may hold spaces and parentheses: count
+	// from the last ')'. Field 3 follows it; the start time is field 22.
+	auto close = text.rfind(')');
+	if (close == std::string::npos)
+		return std::nullopt;
+	std::istringstream fields(text.substr(close + 1));
+	std::string field;
+	for (int n = 3; n <= 22; n++)
+		if (!(fields >> field))
+			return std::nullopt;
+	std::uint64_t v = 0;
+	auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+	if (ec != std::errc() || end != field.data() + field.size())
+		return std::nullopt;
+	return v;
+}
+
+std::string reply_queue_name(pid_t pid, std::uint64_t start_time, std::uint64_t random_bits)
+{
+	char name[96];
+	std::snprintf(name, sizeof(name), "fileserver-client-%d-%llu-%016llx", static_cast<int>(pid),
+	              static_cast<unsigned long long>(start_time),
+	              static_cast<unsigned long long>(random_bits));
+	return name;
+}
+
+std::optional<QueueCreator> parse_reply_queue_name(std::string_view name)
+{
+	QueueCreator c;
+	bool old = name.starts_with(kOldPrefix);
+	if (!old && !name.starts_with(kPrefix))
+		return std::nullopt;
+	name.remove_prefix(old ? kOldPrefix.size() : kPrefix.size());
+	auto pid = take_number(name);
+	if (!pid || *pid == 0 || *pid > 0x3fffffff)
+		return std::nullopt;
+	c.pid = static_cast<pid_t>(*pid);
+	if (!old) {
+		c.start_time = take_number(name);
+		if (!c.start_time)
+			return std::nullopt;
+	}
+	if (!is_hex16(name))
+		return std::nullopt;
+	return c;
+}
+
+StaleQueueOps system_stale_queue_ops()
+{
+	return {list_mqueue_mount, process_start_time,
+	        [](const std::string &name) { mq_unlink(name.c_str()); }};
+}
+
+int reclaim_stale_queues(uid_t uid, const StaleQueueOps &ops)
+{
+	int removed = 0;
+	for (const auto &e : ops.list()) {
+		if (e.owner != uid)
+			continue;
+		auto creator = parse_reply_queue_name(e.name);
+		if (!creator)
+			continue;
+		auto started = ops.start_time(creator->pid);
+		// The old form has no start time: only a pid that is gone tells.
+		bool gone = !started || (creator->start_time && *creator->start_time != *started);
+		if (gone) {
+			ops.unlink("/" + e.name);
+			removed++;
+		}
+	}
+	return removed;
+}
+
+} // namespace fileserver
