@@ -532,6 +532,7 @@ class FileserverTestCase(unittest.TestCase):
     def client_reply_queue_attributes(self):
         """(max messages, message size) of the reply queue a client creates
         now: the daemon is held stopped while a ping waits for its reply."""
+        self.wait_server_queue_empty()
         self.daemon.send_signal(signal.SIGSTOP)
         try:
             p = self.spawn_ctl("--timeout", "30", "ping")
@@ -582,6 +583,12 @@ class FileserverTestCase(unittest.TestCase):
             raise AssertionError(f"{e}; last STATUS: {found.get('s')}") from None
         return found["s"]
 
+    def wait_server_queue_empty(self):
+        """Waits until the daemon has taken every message from its queue,
+        such as the CLOSE of a client that has exited: so that the next
+        message seen there is the next client's."""
+        wait_until(lambda: queue_qsize(self.queue) == 0, 30, "the server queue to be empty")
+
     def frozen_get(self, path, *get_args, timeout=10):
         """Starts `get PATH GET_ARGS...` and returns (client, QueueWatch of
         its reply queue) once the server has begun sending the GET's replies
@@ -591,6 +598,7 @@ class FileserverTestCase(unittest.TestCase):
         answers it, the server while the client sends its GET, and the
         client while the server replies."""
         d = self.daemon
+        self.wait_server_queue_empty()
         d.send_signal(signal.SIGSTOP)
         try:
             p = self.spawn_ctl("--timeout", str(timeout), "get", path, *get_args)

@@ -37,6 +37,7 @@ class ConcurrencyTest(harness.FileserverTestCase):
         if simultaneous:
             # OPENs pile up in the server queue while the server is
             # stopped; it then finds all eight at once.
+            self.wait_server_queue_empty()
             self.daemon.send_signal(signal.SIGSTOP)
         procs = []
         for i, name in enumerate(sorted(self.files)):
