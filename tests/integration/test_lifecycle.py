@@ -108,7 +108,7 @@ class GracefulStopTest(harness.FileserverTestCase):
         _, err = p.communicate(timeout=60)
         out = b"".join(chunks)
         self.assertEqual(p.returncode, EXIT_UNREACHABLE, err)
-        self.assertIn("shut", err.decode(errors="replace").lower())
+        self.assertIn("shut", err.decode(errors="replace").lower(), d.log())
         self.assertLess(len(out), len(big))
         self.assertTrue(out == big[:len(out)])
         self.assertEqual(d.wait(), DEXIT_OK, d.log())

@@ -118,10 +118,13 @@ class VictimQueueTest(SessionTestCase):
                              "the server to handle the 9 OPENs")
         self.assertEqual((s["sessions_challenged"], s["rejected"], self.others(s)), (4, 5, 4), s)
         self.assertEqual(s["protocol"], 2)
-        # Nothing but 4 challenges in the victim's queue: no file data, no
-        # reply to anything the attacker may ask.
-        self.assertEqual(self.messages_in(name), 4)
-        self.assertEqual(watch.qsize(), 4 * CHALLENGE_MESSAGE)
+        # Nothing but the 4 challenges in the victim's queue: no file data,
+        # no reply to anything the attacker may ask. (The victim's own may
+        # already be in its client's hands: the kernel gives a message
+        # straight to a receiver blocked in mq_receive, even a stopped one.)
+        n = self.messages_in(name)
+        self.assertIn(n, (3, 4))
+        self.assertEqual(watch.qsize(), n * CHALLENGE_MESSAGE)
         # The victim's client takes its own challenge, drops the others, and
         # is served as usual; the attacker's sessions cost it nothing.
         p.send_signal(signal.SIGCONT)
