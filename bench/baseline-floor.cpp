@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The small-file floor: per request the client creates a private reply
-// queue (or, with persistent_reply, reuses one), sends a request naming it
+// The small-file floor: client processes, as in the small-file phase; per
+// request a client creates a private reply queue (or, with persistent_reply,
+// keeps one for all its requests, as a session does), sends a request naming it
 // and the file, and receives three messages of the sizes of META, DATA and
 // END; a server thread (one per CPU at most, each blocking in mq_receive)
 // opens the reply queue and the file, preads it and sends the three
@@ -23,6 +24,7 @@
 
 #include "baselines.h"
 #include "client-calls.h"
+#include "client-processes.h"
 #include "fail.h"
 #include "measure-window.h"
 #include "options.h"
@@ -42,6 +44,8 @@ struct Floor {
 	Floor(const Options &opts, const WorkDir &dir, bool persistent)
 	        : o(opts), w(dir), persistent_reply(persistent)
 	{}
+	Floor(const Floor &) = delete;
+	Floor &operator=(const Floor &) = delete;
 
 	const Options &o;
 	const WorkDir &w;
@@ -49,7 +53,6 @@ struct Floor {
 	MessageQueue server_queue;
 	UniqueFD root;
 	ReplyQueueShape shape = reply_queue_shape();
-	MeasureWindow window;
 };
 
 // Serves requests until a zero-length message comes.
@@ -107,7 +110,7 @@ bool exchange(const Floor &f, mqd_t q, const std::string &msg, const char *qname
 	return ok;
 }
 
-void run_client(Floor &f, int t, ThreadStats &s)
+void run_client(const Floor &f, const MeasureWindow &window, int t, ThreadStats &s)
 {
 	std::vector<char> buf(static_cast<std::size_t>(f.shape.message_size));
 	char qname[64];
@@ -118,7 +121,7 @@ void run_client(Floor &f, int t, ThreadStats &s)
 		(void)MessageQueue::create(qname, O_RDONLY, 0622, f.shape.depth, f.shape.message_size, keep);
 	}
 	std::size_t next = static_cast<std::size_t>(t) * 7919;
-	while (!f.window.closed()) {
+	while (!window.closed()) {
 		std::string msg =
 		        std::string(qname) + "\n" + f.w.small_names[next++ % f.w.small_names.size()];
 		double t0 = now_sec();
@@ -130,7 +133,7 @@ void run_client(Floor &f, int t, ThreadStats &s)
 		bool ok = q != static_cast<mqd_t>(-1) && exchange(f, q, msg, qname, buf, data);
 		fresh.reset(); // its mq_close() is part of the request
 		double t1 = now_sec();
-		if (f.window.counts(t0, t1))
+		if (window.counts(t0, t1))
 			s.add(ok && data == f.o.small_size, t0, t1);
 	}
 	if (f.persistent_reply) {
@@ -151,23 +154,23 @@ nlohmann::json floor_level(const Options &o, const WorkDir &w, int clients, bool
 		die(sys_error("floor: create server queue", r));
 	f.root.reset(open(w.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
 
+	// Forked before the server threads exist; until those start, the
+	// clients wait in mq_send().
+	ClientProcesses procs(clients, [&f](int t, const MeasureWindow &window, ThreadStats &s) {
+		run_client(f, window, t, s);
+	});
 	int nservers =
 	        std::min<int>(clients, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 	std::vector<std::thread> servers;
 	for (int i = 0; i < nservers; i++)
 		servers.emplace_back([&f] { serve(f); });
-	std::vector<ThreadStats> stats(static_cast<std::size_t>(clients));
-	std::vector<std::thread> threads;
-	for (int t = 0; t < clients; t++)
-		threads.emplace_back(
-		        [&f, &stats, t] { run_client(f, t, stats[static_cast<std::size_t>(t)]); });
 
-	f.window.warm_up(o);
+	MeasureWindow &window = procs.window();
+	window.warm_up(o);
 	double cpu0 = self_cpu_sec();
-	f.window.measure(o.duration);
+	window.measure(o.duration);
 	double cpu = self_cpu_sec() - cpu0;
-	for (auto &t : threads)
-		t.join();
+	std::vector<ThreadStats> stats = procs.collect();
 	for (int i = 0; i < nservers; i++)
 		mq_send(f.server_queue.get(), "", 0, 0);
 	for (auto &t : servers)
@@ -175,10 +178,15 @@ nlohmann::json floor_level(const Options &o, const WorkDir &w, int clients, bool
 	mq_unlink(server_name.c_str());
 
 	Totals total = add_up(stats);
-	nlohmann::json j = level_summary(total, clients, f.window.seconds());
+	double client_cpu = 0;
+	for (const auto &s : stats)
+		client_cpu += s.cpu_sec;
+	nlohmann::json j = level_summary(total, clients, window.seconds());
 	j["server_threads"] = nservers;
 	j["persistent_reply_queue"] = persistent_reply;
-	j["cpu_usec_per_request"] = cpu * 1e6 / total.done();
+	j["server_cpu_usec_per_request"] = cpu * 1e6 / total.done();
+	j["client_cpu_usec_per_request"] = client_cpu * 1e6 / total.done();
+	j["cpu_usec_per_request"] = (cpu + client_cpu) * 1e6 / total.done();
 	return j;
 }
 

@@ -22,8 +22,9 @@ struct Received {
 	std::uint32_t chunk_size = 0; // from META: the reply queue's payload size
 };
 
-// One Client that stays up (as a real client would), with a 10 s timeout.
-// Usable from several threads, as Client is.
+// One Client that stays up (as a real client would), with a 10 s timeout:
+// one protocol session, opened at the first call and kept for all calls
+// (which it serialises, as Client does).
 class BenchClient
 {
 public:

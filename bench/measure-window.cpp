@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "measure-window.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -11,14 +13,43 @@
 
 namespace fileserver::bench {
 
+namespace {
+
+void thread_usage(double &cpu_sec, double &context_switches)
+{
+	struct rusage ru = {};
+	getrusage(RUSAGE_THREAD, &ru);
+	cpu_sec = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	context_switches = static_cast<double>(ru.ru_nvcsw + ru.ru_nivcsw);
+}
+
+} // namespace
+
 void ThreadStats::add(bool succeeded, double t0, double t1)
 {
+	// The window's first request: what the thread used so far is warm-up.
+	if (ok + failed == 0) {
+		thread_usage(cpu_sec, context_switches);
+		cpu_sec = -cpu_sec;
+		context_switches = -context_switches;
+	}
 	if (succeeded) {
 		ok++;
 		latencies_usec.push_back((t1 - t0) * 1e6);
 	} else {
 		failed++;
 	}
+}
+
+void ThreadStats::stop_usage()
+{
+	if (ok + failed == 0)
+		return;
+	double cpu = 0, cs = 0;
+	thread_usage(cpu, cs);
+	cpu_sec += cpu;
+	context_switches += cs;
 }
 
 bool MeasureWindow::counts(double t0, double t1) const

@@ -22,9 +22,14 @@ struct ThreadStats {
 	std::uint64_t ok = 0;
 	std::uint64_t failed = 0;
 	std::string first_error;
+	// The thread's CPU time and context switches from its first counted
+	// request to stop_usage().
+	double cpu_sec = 0;
+	double context_switches = 0;
 
 	// A request that ran from @t0 to @t1 (seconds).
 	void add(bool succeeded, double t0, double t1);
+	void stop_usage();
 };
 
 // Requests that start before the window opens (the warm-up) or end after it

@@ -81,4 +81,32 @@ TEST_CASE("bench report: targets met or missed, failures shown")
 	CHECK(out.find("p99 <= 1 ms    MISSED") != std::string::npos);
 	CHECK(out.find("FAILED requests                            2: short read") != std::string::npos);
 	CHECK(out.find("RSS high-water mark (VmHWM) at the end       5.00 MiB") != std::string::npos);
+	CHECK(out.find("minimal server, reply queue kept") == std::string::npos);
+}
+
+TEST_CASE("bench report: fileserverd beside the minimal server with kept reply queues")
+{
+	json r = minimal_report();
+	r["small"] = json::array({{{"clients", 2},
+	                           {"requests_per_sec", 20000.0},
+	                           {"p50_usec", 20.0},
+	                           {"p99_usec", 200.0},
+	                           {"daemon_cpu_usec_per_request", 10.0},
+	                           {"client_cpu_usec_per_request", 5.0},
+	                           {"daemon_context_switches_per_request", 1.0},
+	                           {"client_context_switches_per_request", 1.0},
+	                           {"failed", 0},
+	                           {"daemon_peak_rss_kib", 4608}}});
+	auto floor = [](bool kept, double rps) {
+		return json{{"clients", 2},
+		            {"persistent_reply_queue", kept},
+		            {"requests_per_sec", rps},
+		            {"p99_usec", 100.0}};
+	};
+	r["floor"] = json::array({floor(false, 30000.0), floor(true, 40000.0)});
+	std::string out = printed(r);
+	CHECK(out.find("  minimal server, reply queue kept           40000 req/s (fileserverd 50 %)") !=
+	      std::string::npos);
+	CHECK(out.find("floor: minimal server, 2 clients") != std::string::npos);
+	CHECK(out.find("same, reply queue kept, 2 clients") != std::string::npos);
 }

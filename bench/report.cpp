@@ -61,7 +61,8 @@ void print_header(const json &r)
 	std::printf("load average (1 min) at start: %.2f; other load on the machine skews rates, not CPU per "
 	            "request\n",
 	            r["loadavg_1min_at_start"].get<double>());
-	std::printf("server: fileserverd, workers %s, log level %s%s; clients run as uid %ld\n\n",
+	std::printf("server: fileserverd, workers %s, log level %s%s; clients (a process each) run as uid "
+	            "%ld\n\n",
 	            r["workers"].get<std::string>().c_str(), r["log_level"].get<std::string>().c_str(),
 	            r["log_level"] == "info" || r["log_level"] == "debug" || r["log_level"] == "trace"
 	                    ? ""
@@ -138,10 +139,31 @@ void print_small_level(const json &s, std::uint64_t small_size)
 	print_row("  RSS peak", mib(s["daemon_peak_rss_kib"].get<long>()));
 }
 
+// The floor measured with a kept reply queue and as many clients as @s,
+// the one that a session's cost compares with; null if none.
+const json *kept_floor(const json &r, const json &s)
+{
+	if (r.contains("floor"))
+		for (const json &f : r["floor"])
+			if (f["persistent_reply_queue"].get<bool>() && f["clients"] == s["clients"])
+				return &f;
+	return nullptr;
+}
+
+void print_beside_floor(const json &s, const json *floor)
+{
+	if (!floor)
+		return;
+	double rps = (*floor)["requests_per_sec"], ours = s["requests_per_sec"];
+	print_row("  minimal server, reply queue kept",
+	          format_num("%.0f req/s", rps) +
+	                  format_num(" (fileserverd %.0f %%)", rps > 0 ? ours / rps * 100 : 0));
+}
+
 void print_floor_level(const json &s)
 {
 	bool kept = s["persistent_reply_queue"];
-	print_row(std::string(kept ? "  same, reply queue kept, " : "floor: plain mq loop, ") +
+	print_row(std::string(kept ? "  same, reply queue kept, " : "floor: minimal server, ") +
 	                  clients_text(s["clients"]),
 	          format_num("%.0f req/s", s["requests_per_sec"]) +
 	                  format_num(", p99 %.0f us", s["p99_usec"]));
@@ -157,8 +179,10 @@ void print_report(const json &r)
 	if (r.contains("large"))
 		print_large(r["large"]);
 	if (r.contains("small"))
-		for (const json &s : r["small"])
+		for (const json &s : r["small"]) {
 			print_small_level(s, r["small_size"].get<std::uint64_t>());
+			print_beside_floor(s, kept_floor(r, s));
+		}
 	if (r.contains("floor"))
 		for (const json &s : r["floor"])
 			print_floor_level(s);

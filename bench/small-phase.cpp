@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Small files: requests per second, latency, and CPU and context switches
-// per request, with a given number of concurrent clients.
+// per request, with a given number of concurrent client processes.
 
 #include <algorithm>
-#include <thread>
 #include <vector>
 
 #include "client-calls.h"
+#include "client-processes.h"
 #include "daemon.h"
 #include "measure-window.h"
 #include "options.h"
@@ -21,7 +21,8 @@ namespace {
 void run_client(const Options &o, const WorkDir &w, const Daemon &d, const MeasureWindow &window, int t,
                 int clients, ThreadStats &s)
 {
-	// Each client thread has a client of its own, one that stays up.
+	// Each client process has a client of its own, one that stays up: one
+	// session, opened at its first request, for all its requests.
 	BenchClient client(d.queue);
 	s.latencies_usec.reserve(static_cast<std::size_t>(o.duration * 100000 / clients) + 1024);
 	std::size_t next = static_cast<std::size_t>(t) * 7919;
@@ -43,24 +44,25 @@ void run_client(const Options &o, const WorkDir &w, const Daemon &d, const Measu
 
 nlohmann::json small_level(const Options &o, const WorkDir &w, const Daemon &d, int clients)
 {
-	MeasureWindow window;
-	std::vector<ThreadStats> stats(static_cast<std::size_t>(clients));
-	std::vector<std::thread> threads;
-	for (int t = 0; t < clients; t++)
-		threads.emplace_back([&, t] {
-			run_client(o, w, d, window, t, clients, stats[static_cast<std::size_t>(t)]);
-		});
+	// Forked before the sampler's thread exists.
+	ClientProcesses procs(clients, [&](int t, const MeasureWindow &window, ThreadStats &s) {
+		run_client(o, w, d, window, t, clients, s);
+	});
+	MeasureWindow &window = procs.window();
 	RssSampler rss(d.pid);
 	window.warm_up(o);
-	double daemon_cpu0 = proc_cpu_sec(d.pid), self_cpu0 = self_cpu_sec();
-	std::uint64_t daemon_cs0 = proc_context_switches(d.pid), self_cs0 = self_context_switches();
+	double daemon_cpu0 = proc_cpu_sec(d.pid);
+	std::uint64_t daemon_cs0 = proc_context_switches(d.pid);
 	window.measure(o.duration);
-	double daemon_cpu = proc_cpu_sec(d.pid) - daemon_cpu0, self_cpu = self_cpu_sec() - self_cpu0;
+	double daemon_cpu = proc_cpu_sec(d.pid) - daemon_cpu0;
 	auto daemon_cs = static_cast<double>(proc_context_switches(d.pid) - daemon_cs0);
-	auto self_cs = static_cast<double>(self_context_switches() - self_cs0);
-	for (auto &t : threads)
-		t.join();
+	std::vector<ThreadStats> stats = procs.collect();
 	long peak = rss.stop();
+	double client_cpu = 0, client_cs = 0;
+	for (const auto &s : stats) {
+		client_cpu += s.cpu_sec;
+		client_cs += s.context_switches;
+	}
 
 	Totals total = add_up(stats);
 	nlohmann::json j = level_summary(total, clients, window.seconds());
@@ -73,9 +75,9 @@ nlohmann::json small_level(const Options &o, const WorkDir &w, const Daemon &d, 
 	// CPU per request: steadier than the rate on a machine with other load.
 	double done = total.done();
 	j["daemon_cpu_usec_per_request"] = daemon_cpu * 1e6 / done;
-	j["client_cpu_usec_per_request"] = self_cpu * 1e6 / done;
+	j["client_cpu_usec_per_request"] = client_cpu * 1e6 / done;
 	j["daemon_context_switches_per_request"] = daemon_cs / done;
-	j["client_context_switches_per_request"] = self_cs / done;
+	j["client_context_switches_per_request"] = client_cs / done;
 	add_load_and_peak_rss(j, peak);
 	return j;
 }

@@ -14,7 +14,8 @@ enum class ErrorClass {
 	Refused,     // EPERM, EACCES, EISDIR, EINVAL, ENAMETOOLONG, ERANGE, EMSGSIZE
 	Busy,        // EBUSY, EAGAIN: try again later
 	Unavailable, // ESHUTDOWN: the server is going away
-	Failed,      // ESTALE (the file changed during a GET), EIO, anything else
+	Failed,      // ESTALE (the file changed during a GET), EIO, ESRCH and EPROTONOSUPPORT
+	             // (OPEN, version 1), anything else
 };
 
 constexpr ErrorClass classify_error(std::uint32_t code)
