@@ -169,6 +169,30 @@ sys.stdin.read()
 """
 
 
+def stopped(pid):
+    """True once every thread of process @pid is stopped (SIGSTOP), or it is gone."""
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return True
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                text = f.read()
+        except FileNotFoundError:
+            continue
+        if text[text.rindex(")") + 2] not in "TtZX":
+            return False
+    return True
+
+
+def stop_process(pid):
+    """SIGSTOPs @pid and waits until it has stopped: kill() returns before
+    the threads of a busy process actually stop."""
+    os.kill(pid, signal.SIGSTOP)
+    wait_until(lambda: stopped(pid), 30, f"process {pid} to stop")
+
+
 def dead_pid():
     """The pid of a process that has exited and been reaped (not reused
     meanwhile: pids are handed out in increasing order until they wrap)."""
@@ -533,7 +557,7 @@ class FileserverTestCase(unittest.TestCase):
         """(max messages, message size) of the reply queue a client creates
         now: the daemon is held stopped while a ping waits for its reply."""
         self.wait_server_queue_empty()
-        self.daemon.send_signal(signal.SIGSTOP)
+        stop_process(self.daemon.proc.pid)
         try:
             p = self.spawn_ctl("--timeout", "30", "ping")
             queues = wait_until(lambda: client_queues(p.pid) or p.poll() is not None, 30,
@@ -600,7 +624,7 @@ class FileserverTestCase(unittest.TestCase):
         the stopped client, blocked in mq_receive; the rest fill its queue)."""
         d = self.daemon
         self.wait_server_queue_empty()
-        d.send_signal(signal.SIGSTOP)
+        stop_process(d.proc.pid)
         try:
             p = self.spawn_ctl("--timeout", str(timeout), "get", path, *get_args)
             wait_until(lambda: (queue_qsize(self.queue) or 0) > 0 or p.poll() is not None, 30,
@@ -610,20 +634,22 @@ class FileserverTestCase(unittest.TestCase):
             self.assertEqual(len(queues), 1, "the client's reply queue")
             watch = QueueWatch(queues[0])
             self.addCleanup(watch.close)
-            p.send_signal(signal.SIGSTOP)
+            stop_process(p.pid)
         finally:
             d.send_signal(signal.SIGCONT)
         # Once a STATUS asked after it is answered, the OPEN is answered. (Its
         # CHALLENGE need not show in the queue: the kernel hands a message
         # straight to a receiver blocked in mq_receive, stopped or not.)
         self.server_status()
-        d.send_signal(signal.SIGSTOP)
+        self.wait_server_queue_empty()  # that session's CLOSE too
+        stop_process(d.proc.pid)
         try:
             p.send_signal(signal.SIGCONT)
-            wait_until(lambda: (queue_qsize(self.queue) or 0) > 0 or p.poll() is not None, 30,
+            get_size = wire.REQUEST_HEADER_SIZE + len(os.fsencode(path))
+            wait_until(lambda: (queue_qsize(self.queue) or 0) >= get_size or p.poll() is not None, 30,
                        "the GET in the server queue")
             self.assertIsNone(p.poll(), "the client gave up")
-            p.send_signal(signal.SIGSTOP)
+            stop_process(p.pid)
         finally:
             d.send_signal(signal.SIGCONT)
         wait_until(lambda: watch.qsize() > 0, 30, "the server to start replying")

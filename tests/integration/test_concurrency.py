@@ -38,7 +38,7 @@ class ConcurrencyTest(harness.FileserverTestCase):
             # OPENs pile up in the server queue while the server is
             # stopped; it then finds all eight at once.
             self.wait_server_queue_empty()
-            self.daemon.send_signal(signal.SIGSTOP)
+            harness.stop_process(self.daemon.proc.pid)
         procs = []
         for i, name in enumerate(sorted(self.files)):
             args = ["--timeout", "30", "get", name]

@@ -191,7 +191,7 @@ class ServerKilledTest(harness.FileserverTestCase):
         target = os.path.join(self.out_dir, name)
         # Ordering without timing (harness.frozen_get): the server is killed
         # once it fills the reply queue of the stopped client.
-        p, _ = self.frozen_get("big.bin", "-o", target, timeout=3)
+        p, _ = self.frozen_get("big.bin", "-o", target, timeout=10)
         # -o writes through an unnamed (O_TMPFILE) file: no name while fetching.
         self.assertEqual(os.listdir(self.out_dir), [], "a named temporary file while fetching")
         d.proc.kill()

@@ -132,7 +132,7 @@ class KilledClientTest(harness.FileserverTestCase):
         # mid-way with part of the data written.
         p, _ = self.frozen_get("big.bin", "--quiet", "-o", target, timeout=10)
         try:
-            d.send_signal(signal.SIGSTOP)
+            harness.stop_process(d.proc.pid)
             p.send_signal(signal.SIGCONT)
             harness.wait_until(lambda: (tmpfile_size(p.pid, self.out_dir) or 0) > 0, 30,
                                "data in the client's unnamed temporary file")

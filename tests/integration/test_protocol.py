@@ -198,7 +198,7 @@ class ProtocolTest(harness.FileserverTestCase):
         # neither give it a session nor reach the output. (Once the CHALLENGE
         # is in, the client unlinks the queue's name: nobody can plant more.)
         d = self.daemon
-        d.send_signal(signal.SIGSTOP)
+        harness.stop_process(d.proc.pid)
         p = self.spawn_ctl("--timeout", "30", "get", "data.bin")
         queues = harness.wait_until(lambda: harness.client_queues(p.pid) or p.poll() is not None,
                                     30, "the client's reply queue")

@@ -78,12 +78,12 @@ class VictimQueueTest(SessionTestCase):
         server queue (the server is stopped meanwhile: the caller resumes
         it). Returns (client, its reply queue name, QueueWatch of it)."""
         self.wait_server_queue_empty()
-        self.daemon.send_signal(signal.SIGSTOP)
+        harness.stop_process(self.daemon.proc.pid)
         p = self.spawn_ctl("--timeout", "30", "get", "file.bin")
         wait_until(lambda: (queue_qsize(self.queue) or 0) > 0 or p.poll() is not None, WAIT,
                    "the victim's OPEN in the server queue")
         self.assertIsNone(p.poll(), "the victim's client gave up")
-        p.send_signal(signal.SIGSTOP)
+        harness.stop_process(p.pid)
         queues = client_queues(p.pid)
         self.assertEqual(len(queues), 1)
         watch = QueueWatch(queues[0])
