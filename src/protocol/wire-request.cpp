@@ -42,7 +42,10 @@ std::vector<std::uint8_t> encode(const Request &req, std::uint16_t version, std:
 		put<std::uint32_t>(p, 52, req.pid);
 		put<std::uint64_t>(p, 56, req.session);
 	}
-	std::memcpy(p + kRequestHeaderSize, queue.data(), queue.size());
+	// memcpy from the null data() of an empty string_view is undefined even
+	// for 0 bytes: session requests carry no queue name.
+	if (!queue.empty())
+		std::memcpy(p + kRequestHeaderSize, queue.data(), queue.size());
 	std::memcpy(p + kRequestHeaderSize + queue.size(), req.path.data(), req.path.size());
 	return msg;
 }

@@ -39,10 +39,11 @@ import unittest
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from fstest.mqueue import (MqAttr, client_queues, mq_getattr, mq_open, mq_receive, mq_send,  # noqa: E402,F401
+from fstest.mqueue import (MqAttr, mq_getattr, mq_open, mq_receive, mq_send,  # noqa: E402,F401
                            mq_unlink, mqueue_dir, queue_info)
 from fstest.proc import alive, is_root, proc_stat, processes_naming, read_text, wait_until  # noqa: E402,F401
-from fstest.wire import END, ERROR, OP_GET, encode_request, reply_type  # noqa: E402,F401
+from fstest.wire import (END, ERROR, OP_CLOSE, OP_GET, REPLY_CHALLENGE, Reply, decode_challenge,  # noqa: E402,F401
+                         encode_open, encode_request, reply_type)
 
 FILESERVERD = os.environ.get("FILESERVERD", "")
 FILESERVERCTL = os.environ.get("FILESERVERCTL", "")
@@ -76,17 +77,37 @@ libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 # POSIX message queues and the wire protocol: tests/fstest/
 
 
+def client_queues(pid):
+    """Names of the reply queues of client @pid still present (protocol 2's
+    /fileserver-client-PID-STARTTIME-HEX, and the older /fileserverctl-PID-...)."""
+    return sorted("/" + n for n in os.listdir(mqueue_dir())
+                  if n.startswith((f"fileserver-client-{pid}-", f"fileserverctl-{pid}-")))
+
+
 class StalledTransfer:
-    """A GET whose reply queue (2 messages of 1 KiB) nobody reads: the worker
-    serving it blocks once the queue is full, until drain()."""
+    """A GET on a session (protocol 2) whose reply queue (2 messages of
+    1 KiB) nobody reads: the worker serving it blocks once the queue is
+    full, until drain()."""
 
     def __init__(self, server_queue, path):
+        self.server_queue = server_queue
         self.name = f"/fstest-dmn-reply-{os.getpid()}-{secrets.token_hex(4)}"
         self.mqd = mq_open(self.name, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o622, 2, 1024)
         os.fchmod(self.mqd, 0o622)  # the umask does not apply
-        w = mq_open(server_queue, os.O_WRONLY)
+        self.session = 0
+        nonce = secrets.token_bytes(16)
+        self._send(encode_open(self.name.encode(), os.getpid(), nonce, 1))
+        r = Reply(mq_receive(self.mqd, 1024, WAIT))
+        if r.type != REPLY_CHALLENGE or r.nonce != nonce:
+            raise AssertionError(f"OPEN answered with {r}")
+        self.session, self.secret, _ = decode_challenge(r.payload)
+        mq_unlink(self.name)
+        self._send(encode_request(OP_GET, self.session, self.secret, path.encode(), req_id=2))
+
+    def _send(self, msg):
+        w = mq_open(self.server_queue, os.O_WRONLY)
         try:
-            mq_send(w, encode_request(OP_GET, self.name, path, nonce=secrets.token_bytes(16)))
+            mq_send(w, msg)
         finally:
             os.close(w)
 
@@ -106,6 +127,11 @@ class StalledTransfer:
 
     def close(self):
         if self.mqd is not None:
+            if self.session:
+                try:
+                    self._send(encode_request(OP_CLOSE, self.session, self.secret))
+                except OSError:
+                    pass  # the server queue is gone
             os.close(self.mqd)
             self.mqd = None
         mq_unlink(self.name)

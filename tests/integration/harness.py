@@ -31,13 +31,16 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from fstest import proc, wire  # noqa: E402
-from fstest.mqueue import (MqAttr, client_queues, mq_attributes, mq_notify_none, mq_open,  # noqa: E402,F401
-                           mq_receive, mq_send_to, mq_unlink, mqueue_dir, queue_exists, queue_info,
-                           queue_path, unique_queue_name)
+from fstest.mqueue import (MqAttr, mq_attributes, mq_getattr, mq_notify_none, mq_open,  # noqa: E402,F401
+                           mq_receive, mq_send_to, mq_try_send, mq_unlink, mqueue_dir, queue_exists,
+                           queue_info, queue_path, unique_queue_name)
 from fstest.proc import python_for_uid, wait_until  # noqa: E402,F401
-from fstest.wire import (DATA, END, ENTRIES, ERROR, META, OP_GET, OP_LIST, OP_PING, OP_STAT,  # noqa: E402,F401
-                         OP_STATUS, PONG, REPLY_MAGIC, REQUEST_MAGIC, STATUS, TO_END, Reply,
-                         encode_request)
+from fstest.wire import (DATA, END, ENTRIES, ERROR, META, OP_CLOSE, OP_GET, OP_LIST, OP_OPEN,  # noqa: E402,F401
+                         OP_PING, OP_STAT, OP_STATUS, PONG, REPLY_CHALLENGE, REPLY_MAGIC, REQUEST_MAGIC,
+                         STATUS, TO_END, VERSION, VERSION1, Reply, decode_challenge, encode_open,
+                         encode_request, encode_request_v1)
+
+SESSION_CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "session_client.py")
 
 FILESERVERD = os.environ.get("FILESERVERD", "")
 FILESERVERCTL = os.environ.get("FILESERVERCTL", "")
@@ -82,6 +85,35 @@ def queue_qsize(name):
     """Bytes of messages waiting in queue @name, or None if it does not exist."""
     info = queue_info(name)
     return None if info is None else info["QSIZE"]
+
+
+def client_queues(pid):
+    """Names of the reply queues of client @pid still present: protocol 2's
+    '/fileserver-client-PID-STARTTIME-HEX' and the older '/fileserverctl-PID-...'."""
+    found = []
+    for prefix in (f"fileserver-client-{pid}-", f"fileserverctl-{pid}-"):
+        found += ["/" + n for n in os.listdir(mqueue_dir()) if n.startswith(prefix)]
+    return sorted(found)
+
+
+class QueueWatch:
+    """Looks at a queue's QSIZE through a descriptor of its file in the
+    mqueue file system: it keeps working once the name is unlinked (as a
+    client does with its reply queue at the CHALLENGE), and it never takes
+    a message away."""
+
+    def __init__(self, name):
+        self.name = name
+        self.fd = os.open(queue_path(name), os.O_RDONLY | os.O_CLOEXEC)
+
+    def qsize(self):
+        text = os.pread(self.fd, 200, 0).decode()
+        return int(text.split()[0].split(":")[1])
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 # Run as the test's uid: fills its mqueue budget with queues (unlinked at
@@ -135,6 +167,38 @@ if reserved:
 print("ready", len(held), flush=True)
 sys.stdin.read()
 """
+
+
+def stopped(pid):
+    """True once every thread of process @pid is stopped (SIGSTOP), or it is gone."""
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return True
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                text = f.read()
+        except FileNotFoundError:
+            continue
+        if text[text.rindex(")") + 2] not in "TtZX":
+            return False
+    return True
+
+
+def stop_process(pid):
+    """SIGSTOPs @pid and waits until it has stopped: kill() returns before
+    the threads of a busy process actually stop."""
+    os.kill(pid, signal.SIGSTOP)
+    wait_until(lambda: stopped(pid), 30, f"process {pid} to stop")
+
+
+def dead_pid():
+    """The pid of a process that has exited and been reaped (not reused
+    meanwhile: pids are handed out in increasing order until they wrap)."""
+    p = subprocess.Popen(["true"])
+    p.wait()
+    return p.pid
 
 
 def pick_private_uid():
@@ -492,7 +556,8 @@ class FileserverTestCase(unittest.TestCase):
     def client_reply_queue_attributes(self):
         """(max messages, message size) of the reply queue a client creates
         now: the daemon is held stopped while a ping waits for its reply."""
-        self.daemon.send_signal(signal.SIGSTOP)
+        self.wait_server_queue_empty()
+        stop_process(self.daemon.proc.pid)
         try:
             p = self.spawn_ctl("--timeout", "30", "ping")
             queues = wait_until(lambda: client_queues(p.pid) or p.poll() is not None, 30,
@@ -509,6 +574,110 @@ class FileserverTestCase(unittest.TestCase):
         q = RawReplyQueue(**kw)
         self.addCleanup(q.close)
         return q
+
+    def session(self, open=True, queue=None, **kw):
+        """A Session with the test's daemon (or @queue), closed at cleanup;
+        opened (CHALLENGE read) unless @open is false."""
+        s = Session(queue or self.queue, **kw)
+        self.addCleanup(s.close)
+        if open:
+            s.open_session()
+        return s
+
+    def server_status(self, queue=None):
+        """The daemon's STATUS as a dict, asked on a session of its own that
+        is closed before this returns (its "sessions" count includes it)."""
+        s = Session(queue or self.queue)
+        try:
+            s.open_session()
+            return s.status()
+        finally:
+            s.close()
+
+    def wait_status(self, predicate, what, timeout=30):
+        """Polls STATUS until @predicate(status) holds; returns that status."""
+        found = {}
+
+        def check():
+            found["s"] = self.server_status()
+            return predicate(found["s"])
+        try:
+            wait_until(check, timeout, what, interval=0.05)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; last STATUS: {found.get('s')}") from None
+        return found["s"]
+
+    def wait_server_queue_empty(self):
+        """Waits until the daemon has taken every message from its queue,
+        such as the CLOSE of a client that has exited: so that the next
+        message seen there is the next client's."""
+        wait_until(lambda: queue_qsize(self.queue) == 0, 30, "the server queue to be empty")
+
+    def frozen_get(self, path, *get_args, timeout=10):
+        """Starts `get PATH GET_ARGS...` and returns (client, QueueWatch of
+        its reply queue) once the server has begun sending the GET's replies
+        while the client is stopped: the server then blocks on the full
+        reply queue, mid-transfer. Ordering without timing: the server is
+        held while the client sends its OPEN, the client while the server
+        answers it, the server while the client sends its GET, and the
+        client while the server replies (the first reply may go straight to
+        the stopped client, blocked in mq_receive; the rest fill its queue)."""
+        d = self.daemon
+        self.wait_server_queue_empty()
+        stop_process(d.proc.pid)
+        try:
+            p = self.spawn_ctl("--timeout", str(timeout), "get", path, *get_args)
+            wait_until(lambda: (queue_qsize(self.queue) or 0) > 0 or p.poll() is not None, 30,
+                       "the OPEN in the server queue")
+            self.assertIsNone(p.poll(), "the client gave up")
+            queues = client_queues(p.pid)
+            self.assertEqual(len(queues), 1, "the client's reply queue")
+            watch = QueueWatch(queues[0])
+            self.addCleanup(watch.close)
+            stop_process(p.pid)
+        finally:
+            d.send_signal(signal.SIGCONT)
+        # Once a STATUS asked after it is answered, the OPEN is answered. (Its
+        # CHALLENGE need not show in the queue: the kernel hands a message
+        # straight to a receiver blocked in mq_receive, stopped or not.)
+        self.server_status()
+        self.wait_server_queue_empty()  # that session's CLOSE too
+        stop_process(d.proc.pid)
+        try:
+            p.send_signal(signal.SIGCONT)
+            get_size = wire.REQUEST_HEADER_SIZE + len(os.fsencode(path))
+            wait_until(lambda: (queue_qsize(self.queue) or 0) >= get_size or p.poll() is not None, 30,
+                       "the GET in the server queue")
+            self.assertIsNone(p.poll(), "the client gave up")
+            stop_process(p.pid)
+        finally:
+            d.send_signal(signal.SIGCONT)
+        wait_until(lambda: watch.qsize() > 0, 30, "the server to start replying")
+        return p, watch
+
+    def session_client(self, uid, *args, **popen_kw):
+        """Starts session_client.py (a raw protocol-2 client) as @uid; see
+        its usage. The test owns its pipes; it is killed at cleanup."""
+        python = python_for_uid(uid) if uid else sys.executable
+        if python is None:
+            self.skipTest("no Python interpreter that another uid may run")
+        kw = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        kw.update(self.identity(uid) if uid else {})
+        kw.update(popen_kw)
+        p = subprocess.Popen([python, SESSION_CLIENT, self.queue, *map(str, args)], **kw)
+        self._procs.append((p, False))
+        return p
+
+    def session_client_line(self, p, timeout=60):
+        """The next line session_client.py printed (its report), as a list of words."""
+        line = b""
+        while not line.endswith(b"\n"):
+            b = read_some(p.stdout.fileno(), 1, timeout)
+            if not b:
+                _, err = p.communicate(timeout=timeout)
+                raise AssertionError(f"session_client.py exited {p.returncode}: {err!r}")
+            line += b
+        return line.decode().split()
 
     # -- clients -------------------------------------------------------------
 
@@ -664,15 +833,38 @@ class FileserverTestCase(unittest.TestCase):
             self.fail(f"client reply queues left behind: {leftovers}")
 
 
-def main():
-    """unittest.main for a test file; exits non-zero on failure."""
+def private_ipc_namespace():
+    """Moves this process (and so all it starts) into an IPC namespace of
+    its own, with its mqueue file system on /dev/mqueue in a mount
+    namespace of its own: its queues count against no one else's
+    fs.mqueue.queues_max (256 per namespace), and /dev/mqueue shows only
+    them. Needs root; False (and nothing changed) if that fails. Call it
+    before anything looks at the mqueue file system."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    clone_newns, clone_newipc, ms_rec, ms_private = 0x00020000, 0x08000000, 16384, 1 << 18
+    if libc.unshare(clone_newns | clone_newipc) != 0:
+        return False
+    if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
+        raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
+    if libc.mount(b"mqueue", b"/dev/mqueue", b"mqueue", 0, None) != 0:
+        raise OSError(ctypes.get_errno(), "mount -t mqueue /dev/mqueue")
+    return True
+
+
+def main(private_ipc=False):
+    """unittest.main for a test file; exits non-zero on failure.
+    @private_ipc: run in private_ipc_namespace() if this process may."""
     check_binaries()
+    if private_ipc:
+        private_ipc_namespace()
     unittest.main(verbosity=2)
 
 
 # --------------------------------------------------------------------------
 # The wire protocol, for tests that must send what fileserverctl never does:
-# tests/fstest/wire.py (docs/protocol.md). Host byte order, no padding.
+# tests/fstest/wire.py (docs/protocol.md, version 2: sessions). Host byte
+# order, no padding.
 
 _REPLY = struct.Struct("=" + wire._REPLY)
 _META = struct.Struct("=" + wire._META)
@@ -716,6 +908,101 @@ class RawReplyQueue:
             os.close(self.fd)
             self.fd = None
             mq_unlink(self.name)
+
+
+class SessionRefused(AssertionError):
+    """The server answered an OPEN with an ERROR (code, text)."""
+
+    def __init__(self, code, text):
+        super().__init__(f"OPEN refused: {os.strerror(code)} ({code}): {text}")
+        self.code = code
+        self.text = text
+
+
+class Session(RawReplyQueue):
+    """A protocol-2 session made by hand (docs/protocol.md): a reply queue
+    of any mode and size, OPEN, the CHALLENGE read and the queue's name
+    unlinked as a client does; then session requests and their replies;
+    CLOSE at close(). Every field can be forged for hostile tests."""
+
+    def __init__(self, server_queue, mode=0o622, max_messages=4, message_size=8192, pid=None):
+        super().__init__(mode=mode, max_messages=max_messages, message_size=message_size)
+        self.server_queue = server_queue
+        self.pid = os.getpid() if pid is None else pid
+        self.id = 0
+        self.secret = None
+        self.idle_timeout_ms = None
+        self.unlinked = False
+
+    def send_open(self, nonce=None, req_id=None, pid=None, queue=None):
+        """Sends an OPEN naming our queue (or @queue); returns (nonce, request id)."""
+        nonce = secrets.token_bytes(16) if nonce is None else nonce
+        req_id = secrets.randbits(64) if req_id is None else req_id
+        name = (queue or self.name).encode()
+        mq_send_to(self.server_queue, encode_open(name, self.pid if pid is None else pid, nonce, req_id))
+        return nonce, req_id
+
+    def open(self, timeout=30):
+        """OPEN and its reply, which it returns: a CHALLENGE (the session is
+        then open and the queue's name unlinked) or an ERROR."""
+        nonce, req_id = self.send_open()
+        r = self.receive_reply(timeout)
+        if (r.request_id, r.nonce) != (req_id, nonce):
+            raise AssertionError(f"the reply to OPEN does not echo its id and nonce: {r}")
+        if r.type == REPLY_CHALLENGE:
+            self.id, self.secret, self.idle_timeout_ms = decode_challenge(r.payload)
+            self.unlink()
+        return r
+
+    def open_session(self, timeout=30):
+        """open(), which must give a CHALLENGE; SessionRefused if an ERROR came."""
+        r = self.open(timeout)
+        if r.type == ERROR:
+            raise SessionRefused(*r.error())
+        if r.type != REPLY_CHALLENGE:
+            raise AssertionError(f"OPEN answered with {r}")
+        return self
+
+    def unlink(self):
+        if not self.unlinked:
+            mq_unlink(self.name)
+            self.unlinked = True
+
+    def send(self, op, path=b"", req_id=1, session=None, secret=None, **kw):
+        """Sends a session request (with this session's id and secret unless given)."""
+        mq_send_to(self.server_queue, encode_request(op, self.id if session is None else session,
+                                                     self.secret if secret is None else secret, path,
+                                                     req_id=req_id, **kw))
+
+    def request(self, op, path=b"", timeout=30, **kw):
+        """A session request and its whole reply stream (up to END or
+        ERROR), each reply checked to carry its id and the secret."""
+        req_id = kw.pop("req_id", None) or secrets.randbits(64)
+        self.send(op, path, req_id=req_id, **kw)
+        replies = self.stream(timeout)
+        for r in replies:
+            if (r.request_id, r.nonce) != (req_id, self.secret):
+                raise AssertionError(f"a reply without the request's id and the session's secret: {r}")
+        return replies
+
+    def status(self):
+        replies = self.request(OP_STATUS)
+        if replies[-1].type != END:
+            raise AssertionError(f"STATUS failed: {replies[-1].error()}")
+        return json.loads(b"".join(r.payload for r in replies if r.type == STATUS))
+
+    def close(self):
+        if self.fd is not None and self.id:
+            try:
+                fd = mq_open(self.server_queue, os.O_WRONLY | os.O_NONBLOCK)
+                try:
+                    mq_try_send(fd, encode_request(OP_CLOSE, self.id, self.secret))
+                finally:
+                    os.close(fd)
+            except OSError:
+                pass  # no server queue any more
+            self.id = 0
+        super().close()
 
 
 def steal_notification(queue_name, stop_event, counter):

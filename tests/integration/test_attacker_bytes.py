@@ -142,25 +142,6 @@ class AttackerBytesTest(harness.FileserverTestCase):
 
     # -- 3. a file rewritten to the same size during a GET ------------------------
 
-    def frozen_get(self, path, target):
-        """Starts the victim's `get @path -o @target` and returns it stopped,
-        once the server has begun replying: the server then blocks on the
-        full reply queue, mid-transfer."""
-        d = self.daemon
-        d.send_signal(signal.SIGSTOP)
-        try:
-            p = self.spawn_ctl("--timeout", "60", "get", path, "-o", target)
-            harness.wait_until(lambda: (harness.queue_qsize(self.queue) or 0) > 0, 30,
-                               "the request in the server queue")
-            queues = harness.client_queues(p.pid)
-            self.assertEqual(len(queues), 1)
-            p.send_signal(signal.SIGSTOP)
-        finally:
-            d.send_signal(signal.SIGCONT)
-        harness.wait_until(lambda: (harness.queue_qsize(queues[0]) or 0) > 0, 30,
-                           "the server to start replying")
-        return p
-
     def test_file_rewritten_to_the_same_size_during_a_get(self):
         size = 8 * MiB
         self.as_attacker("dd", "of=incoming/big", "bs=1M", "iflag=fullblock", "status=none", data=os.urandom(size))
@@ -169,7 +150,9 @@ class AttackerBytesTest(harness.FileserverTestCase):
         self.assertEqual((before.st_uid, before.st_size, before.st_mode & 0o777), (self.attacker, size, 0o644))
         d = self.start_daemon(workers=1, send_timeout_ms=60000)
         target = os.path.join(self.victim_out, "OUT")
-        p = self.frozen_get("incoming/big", target)
+        # harness.frozen_get: the victim's client stopped once the server has
+        # begun replying, the server blocked on its full reply queue.
+        p, _ = self.frozen_get("incoming/big", "-o", target, timeout=60)
         try:
             self.as_attacker("dd", "of=incoming/big", "bs=1M", "iflag=fullblock", "conv=notrunc", "status=none",
                              data=os.urandom(size))

@@ -35,9 +35,10 @@ class ConcurrencyTest(harness.FileserverTestCase):
 
     def run_concurrently(self, use_output_file, simultaneous=False):
         if simultaneous:
-            # Requests pile up in the server queue while the server is
+            # OPENs pile up in the server queue while the server is
             # stopped; it then finds all eight at once.
-            self.daemon.send_signal(signal.SIGSTOP)
+            self.wait_server_queue_empty()
+            harness.stop_process(self.daemon.proc.pid)
         procs = []
         for i, name in enumerate(sorted(self.files)):
             args = ["--timeout", "30", "get", name]
@@ -54,8 +55,8 @@ class ConcurrencyTest(harness.FileserverTestCase):
                     queues = harness.client_queues(p.pid)
                     if not queues:
                         return False
-                    # A request: 64-byte header, reply queue name, path.
-                    expected += 64 + len(queues[0]) + len(name)
+                    # An OPEN: the 64-byte header and the reply queue name.
+                    expected += 64 + len(queues[0])
                 return harness.queue_qsize(self.queue) >= expected
             harness.wait_until(all_sent, 30, "all requests in the server queue")
             self.daemon.send_signal(signal.SIGCONT)

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Hostile clients and faults (docs/security.md): floods, requests that
-name someone else's reply queue, a restart with requests waiting in the
-queue, and a storm of reloads during transfers."""
+"""Hostile clients and faults (docs/security.md): floods, a session on a
+queue of someone else, a restart with requests waiting in the queue, and a
+storm of reloads during transfers. (test_sessions.py: attackers and victims
+under uids of their own.)"""
 
 import os
 import signal
@@ -10,7 +11,8 @@ import threading
 import time
 
 import harness
-from harness import DATA, END, ERROR, META, OP_GET, OP_PING, PONG, encode_request, mq_send_to
+from harness import (DATA, END, ERROR, META, OP_GET, OP_PING, REPLY_CHALLENGE, Session, encode_request,
+                     mq_send_to)
 
 
 class HostileTest(harness.FileserverTestCase):
@@ -18,14 +20,14 @@ class HostileTest(harness.FileserverTestCase):
     def test_flood_of_garbage_and_requests(self):
         self.write_file("f", b"fine\n")
         d = self.start_daemon(workers=2, backlog=2)
-        q = self.raw_reply_queue(mode=0o622, max_messages=10, message_size=8192)
-        # 300 undecodable messages, then 50 valid pings into a 10-deep reply
-        # queue that nobody reads: the server must drop, answer or give up
-        # on each, never hang.
+        s = self.session(max_messages=10, message_size=8192)
+        # 300 undecodable messages, then 50 valid pings on a session whose
+        # 10-deep reply queue nobody reads: the server must drop, answer or
+        # give up on each, never hang.
         for i in range(300):
             mq_send_to(self.queue, os.urandom(1 + i % 4400))
         for i in range(50):
-            mq_send_to(self.queue, encode_request(OP_PING, q.name, req_id=i))
+            mq_send_to(self.queue, encode_request(OP_PING, s.id, s.secret, req_id=i))
         # The flood is root's: root's share of the workers and backlog is
         # taken (its pings wait for the send timeout), another uid's is not.
         self.client_uid = harness.pick_private_uid()
@@ -36,45 +38,59 @@ class HostileTest(harness.FileserverTestCase):
         harness.wait_until(lambda: "dropped so far" in d.log(), 30, "the drop count in the log")
         self.assertIsNone(d.proc.poll())
 
-    def test_request_naming_another_users_queue(self):
-        # The reply queue's owner is the client: a request that names a
-        # queue the sender does not own is served to that queue's owner,
-        # under the owner's rights, and the sender gets nothing.
+    def test_session_on_a_queue_of_another_user(self):
+        # A session's client is the owner of its reply queue: a session on a
+        # queue that root made and gave to another uid is served as that
+        # uid, under its rights (root could read the queue anyway; see
+        # test_sessions.py for an attacker who cannot).
         uid = harness.pick_private_uid()
         if uid is None:
             self.skipTest("cannot run processes under another uid")
         self.write_file("public", b"for everyone\n", mode=0o644)
         self.write_file("private", b"root only\n", mode=0o600)
         d = self.start_daemon(access="owner")
-        victim = self.raw_reply_queue(mode=0o622)  # owned by root
-        os.fchown(victim.fd, uid, uid)            # ...now by the private uid
-        mq_send_to(self.queue, encode_request(OP_GET, victim.name, "private", req_id=7))
-        replies = victim.stream()
+        s = Session(self.queue)
+        self.addCleanup(s.close)
+        os.fchown(s.fd, uid, uid)  # owned by the private uid from now on
+        s.open_session()
+        replies = s.request(OP_GET, "private", req_id=7)
         self.assertEqual([r.type for r in replies], [ERROR])
+        self.assertEqual([r.type for r in s.request(OP_GET, "public")], [META, DATA, END])
         harness.wait_until(lambda: f'get "private" uid={uid} outcome=refused' in d.log(), 30,
                            "the log line " + f'get "private" uid={uid} outcome=refused')
 
-    def test_requests_waiting_across_a_restart_are_served(self):
+    def test_requests_waiting_across_a_restart(self):
+        # The queue stays when the server stops; what is sent while no server
+        # runs waits in it. OPENs are answered by the next server; requests
+        # of a session of the previous one are dropped (it knows no such
+        # session) and counted.
         self.write_file("f", b"after the restart\n")
         d = self.start_daemon()
+        old = self.session()
         self.assertEqual(d.stop(), harness.DEXIT_OK, d.log())
-        # The queue stays; requests sent while no server runs wait in it.
-        queues = [self.raw_reply_queue(mode=0o622) for _ in range(3)]
+        sessions = [Session(self.queue) for _ in range(3)]
+        for s in sessions:
+            self.addCleanup(s.close)
         sent = 0
-        for i, q in enumerate(queues):
-            msg = encode_request(OP_GET, q.name, "f", req_id=100 + i)
-            mq_send_to(self.queue, msg)
-            sent += len(msg)
+        for i, s in enumerate(sessions):
+            s.send_open(req_id=100 + i)
+            sent += 64 + len(s.name)
+        old.send(OP_GET, "f", req_id=99)
+        sent += 64 + 1
         self.assertEqual(harness.queue_qsize(self.queue), sent)  # QSIZE counts bytes
         d2 = harness.Daemon(self, self.root, d.workdir, d.config)
         self._daemons.append(d2)
         self.addCleanup(d2.cleanup)
         d2.start()
-        for i, q in enumerate(queues):
-            replies = q.stream()
+        for i, s in enumerate(sessions):
+            r = s.receive_reply()
+            self.assertEqual((r.type, r.request_id), (REPLY_CHALLENGE, 100 + i))
+            s.id, s.secret, _ = harness.decode_challenge(r.payload)
+            replies = s.request(OP_GET, "f")
             self.assertEqual([r.type for r in replies], [META, DATA, END])
             self.assertEqual(replies[1].payload, b"after the restart\n")
-            self.assertEqual(replies[0].request_id, 100 + i)
+        self.assertGreaterEqual(self.server_status()["rejected"], 1)
+        self.assertIsNone(old.receive(0), "a request of a session of the previous server was answered")
 
     def test_reload_storm_during_transfers(self):
         files = {f"big{i}.bin": self.random_file(f"big{i}.bin", 3 * harness.MiB) for i in range(4)}

@@ -92,8 +92,9 @@ class GracefulStopTest(harness.FileserverTestCase):
         chunks = [harness.read_exactly(fd, 256 * 1024, 30)]
         # A second request, accepted (taken off the server queue) while the
         # only worker is busy: it is answered with ESHUTDOWN at the timeout.
-        q = self.raw_reply_queue()
-        harness.mq_send_to(self.queue, harness.encode_request(harness.OP_PING, q.name))
+        # (OPEN is answered by the dispatcher, which needs no worker.)
+        q = self.session()
+        q.send(harness.OP_PING, req_id=5)
         harness.wait_until(lambda: harness.queue_qsize(self.queue) == 0, 30,
                            "the server to take the second request")
         d.send_signal(signal.SIGTERM)
@@ -107,7 +108,7 @@ class GracefulStopTest(harness.FileserverTestCase):
         _, err = p.communicate(timeout=60)
         out = b"".join(chunks)
         self.assertEqual(p.returncode, EXIT_UNREACHABLE, err)
-        self.assertIn("shut", err.decode(errors="replace").lower())
+        self.assertIn("shut", err.decode(errors="replace").lower(), d.log())
         self.assertLess(len(out), len(big))
         self.assertTrue(out == big[:len(out)])
         self.assertEqual(d.wait(), DEXIT_OK, d.log())
@@ -188,21 +189,11 @@ class ServerKilledTest(harness.FileserverTestCase):
         d = self.start_daemon(workers=1, send_timeout_ms=60000)
         name = "killed.out"
         target = os.path.join(self.out_dir, name)
-        # Ordering without timing: the server is stopped while the client
-        # sends its request; then the client is stopped while the server
-        # fills its reply queue; then the server is killed.
-        d.send_signal(signal.SIGSTOP)
-        p = self.spawn_ctl("--timeout", "3", "get", "big.bin", "-o", target)
-        harness.wait_until(lambda: (harness.queue_qsize(self.queue) or 0) > 0, 30,
-                           "the request in the server queue")
+        # Ordering without timing (harness.frozen_get): the server is killed
+        # once it fills the reply queue of the stopped client.
+        p, _ = self.frozen_get("big.bin", "-o", target, timeout=10)
         # -o writes through an unnamed (O_TMPFILE) file: no name while fetching.
         self.assertEqual(os.listdir(self.out_dir), [], "a named temporary file while fetching")
-        queues = harness.client_queues(p.pid)
-        self.assertEqual(len(queues), 1)
-        p.send_signal(signal.SIGSTOP)
-        d.send_signal(signal.SIGCONT)
-        harness.wait_until(lambda: (harness.queue_qsize(queues[0]) or 0) > 0, 30,
-                           "the server to start replying")
         d.proc.kill()
         d.wait()
         p.send_signal(signal.SIGCONT)
@@ -239,21 +230,10 @@ class FileChangesTest(harness.FileserverTestCase):
     """A file truncated while it is being sent: the client must fail."""
 
     def frozen_transfer(self, *get_args):
-        """Starts `get big.bin ...` and returns (client, its reply queue) once
-        the server has begun replying while the client is stopped: the
-        server then blocks on the full reply queue, mid-transfer."""
-        d = self.daemon
-        d.send_signal(signal.SIGSTOP)
-        p = self.spawn_ctl("--timeout", "10", "get", "big.bin", *get_args)
-        harness.wait_until(lambda: (harness.queue_qsize(self.queue) or 0) > 0, 30,
-                           "the request in the server queue")
-        queues = harness.client_queues(p.pid)
-        self.assertEqual(len(queues), 1)
-        p.send_signal(signal.SIGSTOP)
-        d.send_signal(signal.SIGCONT)
-        harness.wait_until(lambda: (harness.queue_qsize(queues[0]) or 0) > 0, 30,
-                           "the server to start replying")
-        return p, queues[0]
+        """Starts `get big.bin ...` and returns (client, watch of its reply
+        queue) once the server has begun replying while the client is
+        stopped: the server then blocks on the full reply queue, mid-transfer."""
+        return self.frozen_get("big.bin", *get_args, timeout=10)
 
     def test_file_truncated_during_transfer_to_stdout(self):
         big = self.random_file("big.bin", 8 * MiB)

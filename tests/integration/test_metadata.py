@@ -194,7 +194,7 @@ class MetadataTest(harness.FileserverTestCase):
         self.assertIsInstance(j["server_version"], str)
         self.assertTrue(j["server_version"])
         self.assertEqual(j["server_version"], version.out.strip())
-        self.assertEqual(j["protocol_version"], 1)
+        self.assertEqual(j["protocol_version"], 2)
         self.assertEqual(j["queue"], self.queue)
 
     def test_ping_plain(self):

@@ -4,11 +4,12 @@
 must not stop the server, the server says so in its log, and it takes the
 registration back once it is free."""
 
+import os
 import subprocess
 import sys
 
 import harness
-from harness import encode_request, mq_send_to, OP_PING
+from harness import encode_open, mq_send_to
 
 
 # Registers SIGEV_NONE on the queue argv[1], re-registers whenever it lost
@@ -61,11 +62,11 @@ class NotifyTheftTest(harness.FileserverTestCase):
         self.assertEqual(r.stdout, b"still served\n")
         self.assertEqual(d.stop(), harness.DEXIT_OK, d.log())
 
-    def test_request_naming_the_server_queue_as_reply_queue_is_dropped(self):
+    def test_open_naming_the_server_queue_as_reply_queue_is_dropped(self):
         self.write_file("f", b"x")
         d = self.start_daemon(workers=1)
-        for _ in range(3):
-            mq_send_to(self.queue, encode_request(OP_PING, self.queue))
+        for i in range(3):
+            mq_send_to(self.queue, encode_open(self.queue.encode(), os.getpid(), os.urandom(16), i))
         # Dropped, not answered into the server's own queue (which would loop).
         harness.wait_until(lambda: "names the server queue as its reply queue" in d.log(), 30,
                            "the server to log the dropped request")

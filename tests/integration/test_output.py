@@ -10,6 +10,7 @@ import errno
 import os
 import signal
 import stat
+import struct
 import sys
 import threading
 
@@ -17,7 +18,6 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
-import test_lifecycle  # noqa: E402  (its classes are not collected here)
 from harness import MiB  # noqa: E402
 from fstest import mqueue, wire  # noqa: E402
 
@@ -126,13 +126,13 @@ class KilledClientTest(harness.FileserverTestCase):
         target = os.path.join(self.out_dir, "target")
         with open(target, "wb") as f:
             f.write(b"previous")
-        # Ordering without timing: test_lifecycle's frozen transfer (the
-        # server blocked on the client's full reply queue); then the server
+        # Ordering without timing: harness.frozen_get (the server blocked on
+        # the client's full reply queue); then the server
         # is held while the client drains the queue, so that the client stops
         # mid-way with part of the data written.
-        p, _ = test_lifecycle.FileChangesTest.frozen_transfer(self, "--quiet", "-o", target)
+        p, _ = self.frozen_get("big.bin", "--quiet", "-o", target, timeout=10)
         try:
-            d.send_signal(signal.SIGSTOP)
+            harness.stop_process(d.proc.pid)
             p.send_signal(signal.SIGCONT)
             harness.wait_until(lambda: (tmpfile_size(p.pid, self.out_dir) or 0) > 0, 30,
                                "data in the client's unnamed temporary file")
@@ -149,26 +149,38 @@ class KilledClientTest(harness.FileserverTestCase):
 
 class FileChangedTest(harness.FileserverTestCase):
     """The server ends a GET whose file changed while it was sent with an
-    ERROR of code ESTALE; a fake server here sends just that."""
+    ERROR of code ESTALE; a fake server here opens a session and sends just
+    that."""
 
     def serve_changed_file(self, *get_args):
         server = self.raw_reply_queue(mode=0o622)
         p = self.spawn_ctl("--timeout", "30", "--quiet", "get", "f", *get_args, queue=server.name)
+        # The session: OPEN, answered with a CHALLENGE into the client's queue.
         req = server.receive(30)
-        self.assertIsNotNone(req, "no request")
-        fields = wire.decode_request(req)
-        text = b"file changed while it was sent"
-        payloads = [(wire.META, wire.meta_payload(size=8, offset=0, length=8, uid=0, gid=0, mtime=0, nsec=0,
-                                                  chunk=4)),
-                    (wire.DATA, b"1234"),
-                    (wire.ERROR, wire.error_payload(errno.ESTALE, text))]
-        # One descriptor for the whole stream: the client unlinks the name
-        # once the first reply is in, as a real server's open queue allows.
-        fd = mqueue.mq_open(fields["reply_queue"], os.O_WRONLY)
+        self.assertIsNotNone(req, "no OPEN")
+        opening = wire.decode_request(req)
+        self.assertEqual((opening["version"], opening["op"]), (2, wire.OP_OPEN))
+        session, secret = 0x5e55, os.urandom(16)
+        # One descriptor for the whole exchange: the client unlinks the name
+        # once the CHALLENGE is in, as a real server's open queue allows.
+        fd = mqueue.mq_open(opening["reply_queue"], os.O_WRONLY)
         try:
+            challenge = struct.pack("=Q16sII", session, secret, 60000, 0)
+            mqueue.mq_send(fd, wire.encode_reply(wire.REPLY_CHALLENGE, challenge, req_id=opening["id"],
+                                                 nonce=opening["nonce"]))
+            req = server.receive(30)
+            self.assertIsNotNone(req, "no GET")
+            fields = wire.decode_request(req)
+            self.assertEqual((fields["op"], fields["session"], fields["nonce"], fields["path"]),
+                             (wire.OP_GET, session, secret, b"f"))
+            text = b"file changed while it was sent"
+            payloads = [(wire.META, wire.meta_payload(size=8, offset=0, length=8, uid=0, gid=0, mtime=0, nsec=0,
+                                                      chunk=4)),
+                        (wire.DATA, b"1234"),
+                        (wire.ERROR, wire.error_payload(errno.ESTALE, text))]
             for seq, (kind, payload) in enumerate(payloads):
                 mqueue.mq_send(fd, wire.encode_reply(kind, payload, seq=seq, req_id=fields["id"],
-                                                     nonce=fields["nonce"]))
+                                                     nonce=secret))
         finally:
             os.close(fd)
         out, err = p.communicate(timeout=60)

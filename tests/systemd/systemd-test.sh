@@ -136,6 +136,16 @@ else
 		"random.bin: exit $big_rc $(cat "$tmp/get.err")"
 fi
 
+# 2b. descriptors: each session holds two (its reply queue and the client's
+# pidfd); the unit allows 16384 and the daemon raises its soft limit to it.
+nofile=$(ct sh -c "grep '^Max open files' /proc/$(prop fileserver.service MainPID)/limits" 2>&1)
+if [ "$(awk '{ print $4 }' <<<"$nofile")" = 16384 ]; then
+	pass "descriptors: the service's RLIMIT_NOFILE soft limit is 16384"
+else
+	fail "descriptors: expected the service's soft RLIMIT_NOFILE 16384 (LimitNOFILE=16384, raised at start)" \
+		"actual: $nofile"
+fi
+
 # 3. reload with another root: in force as soon as systemctl reload returns.
 pid_before=$(prop fileserver.service MainPID)
 write_conf fileserver.json '{ "root": "/srv/alt", "shutdown_timeout_ms": 20000, "log_level": "info" }'
@@ -188,11 +198,13 @@ if wait_for 5 journal_has_refusal; then
 		$0 == p { hit = 1 }
 		END { if (hit) print block }' "$tmp/journal.txt")
 	missing=
-	for f in OP PATH UID OUTCOME; do grep -q "FILESERVER_$f=" <<<"$fields" || missing="$missing FILESERVER_$f"; done
+	# protocol 2: the proven uid, the session (hex id) and the client's pid
+	for f in OP PATH UID OUTCOME SESSION CLIENT_PID; do grep -q "FILESERVER_$f=" <<<"$fields" || missing="$missing FILESERVER_$f"; done
+	grep -qE "FILESERVER_SESSION=[0-9a-f]+( |$)" <<<"$fields" || missing="$missing FILESERVER_SESSION(hex)"
 	if [ $rc = 4 ] && [ -z "$missing" ]; then
 		pass "journal: fileserverctl get $refused_path exit 4; journalctl -u fileserver FILESERVER_OUTCOME=refused: $fields"
 	else
-		fail "journal: refused request" "expected: client exit 4 and FILESERVER_OP/PATH/UID/OUTCOME in the entry" \
+		fail "journal: refused request" "expected: client exit 4 and FILESERVER_OP/PATH/UID/OUTCOME/SESSION/CLIENT_PID in the entry" \
 			"actual: client exit $rc, fields: $fields, missing:$missing"
 	fi
 else
