@@ -47,7 +47,7 @@ TEST_CASE("close and list_close accept NULL")
 
 TEST_CASE("NULL arguments fail with -EINVAL and name the argument")
 {
-	fileserver_stat st{};
+	struct fileserver_stat st = {};
 	fileserver_dir *dir = nullptr;
 	const fileserver_dirent *entry = nullptr;
 	char *json = nullptr;

@@ -135,7 +135,7 @@ for f in "$libdir/libfileserver-client.so.0" "$libdir/libfileserver-client.so.0.
 done
 for f in /usr/include/fileserver/client.h "$libdir/libfileserver-client.so" "$libdir/pkgconfig/fileserver-client.pc" \
 	/usr/share/man/man3/libfileserver-client.3.gz /usr/share/man/man3/fileserver_get_fd.3.gz \
-	/usr/share/man/man3/fileserver_get_cb.3.gz "$(rpm "${rpm_opts[@]}" --eval '%{_docdir}')/$name-client-devel/examples/fetch-file.c"; do
+	/usr/share/man/man3/fileserver_get_cb.3.gz "$(rpm "${rpm_opts[@]}" --eval '%{_defaultdocdir}')/$name-client-devel/examples/fetch-file.c"; do
 	has_file "$devel" "$f" || missing="$missing $name-client-devel:$f"
 done
 if [ -z "$missing" ]; then
