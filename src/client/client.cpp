@@ -102,6 +102,20 @@ Result<void> Client::call(const std::function<Result<void>(Exchange &)> &body) c
 	}
 }
 
+Result<void> Client::connect() const
+{
+	std::lock_guard guard(slot_->lock);
+	if (slot_->session && slot_->session->usable())
+		return {};
+	std::uint64_t foreign = 0;
+	auto s = Session::open(options_, *shared_, foreign);
+	foreign_.store(foreign);
+	if (!s)
+		return s.take_error();
+	slot_->session = std::move(*s);
+	return {};
+}
+
 Result<PingInfo> Client::ping() const
 {
 	PingInfo out;

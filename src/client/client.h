@@ -54,6 +54,8 @@ public:
 	Client &operator=(const Client &other);
 	~Client();
 
+	// Opens the session now if none is open (calls open one when needed).
+	[[nodiscard]] Result<void> connect() const;
 	[[nodiscard]] Result<PingInfo> ping() const;
 	// The server's live statistics, a JSON object as text (docs/protocol.md).
 	[[nodiscard]] Result<std::string> status() const;

@@ -53,9 +53,9 @@ FILESERVER_API int fileserver_session_open(const char *queue, int timeout_ms, fi
 			options.queue = queue;
 		options.timeout = std::chrono::milliseconds(timeout_ms > 0 ? timeout_ms : kDefaultTimeoutMs);
 		auto s = std::make_unique<fileserver_session>(std::move(options));
-		// A PING opens the protocol session now, so that a missing, busy or
-		// refusing server fails here rather than at the first real call.
-		if (auto r = s->client.ping(); !r)
+		// The protocol session opens now (OPEN, CHALLENGE), so that a
+		// missing, busy or refusing server fails here, not at the first call.
+		if (auto r = s->client.connect(); !r)
 			return fail(r.error());
 		*out = s.release();
 		return 0;

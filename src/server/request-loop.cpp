@@ -297,6 +297,8 @@ void RequestLoop::dispatch_job(std::span<const std::uint8_t> msg, Job &job)
 	// Only the reader of the session's reply queue knows its secret: the
 	// request comes from the queue's owner (or root), the proven client.
 	auto session = sessions_.lookup(req.session, req.nonce);
+	if (!session && req.op == protocol::Op::Close)
+		return; // the server may have seen the client exit first: nothing to end
 	if (!session) {
 		reject("unknown session or wrong secret", job.received_usec);
 		return;

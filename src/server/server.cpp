@@ -374,8 +374,11 @@ bool Server::drain_for_exit(Lifecycle &lifecycle)
 	}
 	// Aborted transfers stop within one send slice; a worker stuck in a
 	// system call that never returns must not hold the exit forever.
+	// Sessions close after the workers: the transfers cut off, and the
+	// requests never started, still get their ERROR ESHUTDOWN.
+	bool joined = pool_->join(std::chrono::seconds(5));
 	sessions_->close_all();
-	return pool_->join(std::chrono::seconds(5));
+	return joined;
 }
 
 } // namespace fileserver

@@ -62,9 +62,17 @@ void RequestLoop::open_session(std::size_t size, Job &job)
 	}
 	s->uid = s->reply_stat.st_uid;
 	s->message_size = static_cast<std::size_t>(attr.mq_msgsize);
-	rec.client_uid = s->uid;
+	// The queue's owner is not proven until the secret comes back: a refused
+	// OPEN is logged under no uid, so that nobody can forge another's.
 
 	auto refuse = [&](const Error &err) {
+		// Refusals count against the queue's share of answers, as challenges do.
+		if (!sessions_.charge_refusal(s->reply_stat)) {
+			reject("too many unanswered replies in reply queue " +
+			               escape_for_terminal(req.reply_queue),
+			       job.received_usec);
+			return;
+		}
 		// The text is cut to fit the queue's messages; if not even the
 		// header fits, the send fails and nothing is sent.
 		std::size_t fixed = protocol::kReplyHeaderSize + protocol::kErrorFixedSize;

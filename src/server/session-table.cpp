@@ -50,11 +50,42 @@ SessionTable::~SessionTable()
 	close_all();
 }
 
-bool SessionTable::challenge_limit_reached(const struct stat &queue) const
+// Messages this queue received from OPENs not yet answered by its reader:
+// challenges pending and refusals of the current window.
+unsigned SessionTable::answered_locked(const QueueKey &key, std::uint64_t now)
+{
+	unsigned n = 0;
+	if (auto c = challenged_per_queue_.find(key); c != challenged_per_queue_.end())
+		n += c->second;
+	if (auto r = refused_per_queue_.find(key); r != refused_per_queue_.end()) {
+		auto window = static_cast<std::uint64_t>(
+		        std::chrono::duration_cast<std::chrono::microseconds>(kChallengeTimeout).count());
+		if (now - r->second.since_usec >= window)
+			refused_per_queue_.erase(r);
+		else
+			n += r->second.count;
+	}
+	return n;
+}
+
+bool SessionTable::challenge_limit_reached(const struct stat &queue)
 {
 	std::lock_guard guard(lock_);
-	auto it = challenged_per_queue_.find({queue.st_dev, queue.st_ino});
-	return it != challenged_per_queue_.end() && it->second >= kMaxChallengedPerQueue;
+	return answered_locked({queue.st_dev, queue.st_ino}, clock_()) >= kMaxChallengedPerQueue;
+}
+
+bool SessionTable::charge_refusal(const struct stat &queue)
+{
+	std::lock_guard guard(lock_);
+	QueueKey key{queue.st_dev, queue.st_ino};
+	std::uint64_t now = clock_();
+	if (answered_locked(key, now) >= kMaxChallengedPerQueue)
+		return false;
+	Refusals &r = refused_per_queue_[key];
+	if (r.count == 0)
+		r.since_usec = now;
+	r.count++;
+	return true;
 }
 
 Result<void> SessionTable::create(const std::shared_ptr<Session> &s, const SessionLimits &limits)
@@ -64,8 +95,7 @@ Result<void> SessionTable::create(const std::shared_ptr<Session> &s, const Sessi
 	random_bytes(s->secret);
 	std::lock_guard guard(lock_);
 	QueueKey key{s->reply_stat.st_dev, s->reply_stat.st_ino};
-	auto q = challenged_per_queue_.find(key);
-	if (q != challenged_per_queue_.end() && q->second >= kMaxChallengedPerQueue)
+	if (answered_locked(key, clock_()) >= kMaxChallengedPerQueue)
 		return Error{EAGAIN, "too many unanswered challenges in this reply queue"};
 	if (sessions_.size() >= limits.max_sessions)
 		return Error{EBUSY, "server busy: " + std::to_string(sessions_.size()) + " sessions open"};
@@ -179,6 +209,8 @@ std::size_t SessionTable::sweep(const SessionLimits &limits)
 		}
 		it = next;
 	}
+	for (auto it = refused_per_queue_.begin(); it != refused_per_queue_.end();)
+		it = now - it->second.since_usec >= challenge ? refused_per_queue_.erase(it) : std::next(it);
 	return n;
 }
 

@@ -60,7 +60,12 @@ public:
 
 	// True if the queue (by st_dev/st_ino) has kMaxChallengedPerQueue
 	// sessions still in state CHALLENGED.
-	[[nodiscard]] bool challenge_limit_reached(const struct stat &queue) const;
+	[[nodiscard]] bool challenge_limit_reached(const struct stat &queue);
+
+	// Counts an answer other than a challenge (an ERROR refusing an OPEN)
+	// against the same per-queue limit: false, and nothing counted, when
+	// the queue already had its share within kChallengeTimeout.
+	bool charge_refusal(const struct stat &queue);
 
 	// Adds @session (reply queue, its stat, uid, pid and pidfd filled in):
 	// gives it a random id and secret, state CHALLENGED. Fails with EBUSY
@@ -100,6 +105,13 @@ private:
 	std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions_;
 	std::map<uid_t, unsigned> per_uid_;
 	std::map<QueueKey, unsigned> challenged_per_queue_;
+	struct Refusals {
+		unsigned count = 0;
+		std::uint64_t since_usec = 0;
+	};
+	// Refusals per queue in the current window; pruned by sweep().
+	std::map<QueueKey, Refusals> refused_per_queue_;
+	unsigned answered_locked(const QueueKey &key, std::uint64_t now);
 	std::size_t challenged_ = 0;
 };
 

@@ -4,7 +4,6 @@
 import atexit
 import ctypes
 import errno
-import glob
 import os
 import select
 import subprocess
@@ -210,6 +209,9 @@ def queue_info(name):
 
 
 def client_queues(pid):
-    """Names of the reply queues ('/fileserverctl-PID-...') of client @pid still present."""
-    return sorted("/" + os.path.basename(p)
-                  for p in glob.glob(os.path.join(mqueue_dir(), f"fileserverctl-{pid}-*")))
+    """Names of the reply queues of client @pid still present: protocol 2's
+    '/fileserver-client-PID-STARTTIME-HEX' and the older '/fileserverctl-PID-...'."""
+    found = []
+    for prefix in (f"fileserver-client-{pid}-", f"fileserverctl-{pid}-"):
+        found += ["/" + n for n in os.listdir(mqueue_dir()) if n.startswith(prefix)]
+    return sorted(found)

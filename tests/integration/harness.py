@@ -31,7 +31,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from fstest import proc, wire  # noqa: E402
-from fstest.mqueue import (MqAttr, mq_attributes, mq_getattr, mq_notify_none, mq_open,  # noqa: E402,F401
+from fstest.mqueue import (MqAttr, client_queues, mq_attributes, mq_getattr, mq_notify_none, mq_open,  # noqa: E402,F401
                            mq_receive, mq_send_to, mq_try_send, mq_unlink, mqueue_dir, queue_exists,
                            queue_info, queue_path, unique_queue_name)
 from fstest.proc import python_for_uid, wait_until  # noqa: E402,F401
@@ -85,15 +85,6 @@ def queue_qsize(name):
     """Bytes of messages waiting in queue @name, or None if it does not exist."""
     info = queue_info(name)
     return None if info is None else info["QSIZE"]
-
-
-def client_queues(pid):
-    """Names of the reply queues of client @pid still present: protocol 2's
-    '/fileserver-client-PID-STARTTIME-HEX' and the older '/fileserverctl-PID-...'."""
-    found = []
-    for prefix in (f"fileserver-client-{pid}-", f"fileserverctl-{pid}-"):
-        found += ["/" + n for n in os.listdir(mqueue_dir()) if n.startswith(prefix)]
-    return sorted(found)
 
 
 class QueueWatch:

@@ -16,7 +16,7 @@ import os
 import re
 import sys
 
-RANK = {"util": 0, "protocol": 1, "server": 2, "client": 2, "launcher": 3, "cli": 3}
+RANK = {"util": 0, "protocol": 1, "server": 2, "client": 2, "launcher": 3, "libclient": 3, "cli": 3}
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)
 MAIN = re.compile(r"^\s*int\s+main\s*\(", re.M)
 EXTENSIONS = (".cpp", ".h", ".hpp", ".cc")
