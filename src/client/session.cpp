@@ -62,7 +62,10 @@ Result<void> create_reply_queue(ReplyQueueSize size, std::uint64_t name_bits, Pe
 {
 	std::uint64_t start = process_start_time(getpid()).value_or(0);
 	for (bool first = true;; first = false) {
-		name.set("/" + reply_queue_name(getpid(), start, first ? name_bits : random_u64()));
+		// Appended, not "/" + name: GCC 12 at -O3 warns falsely (-Wrestrict) on that.
+		std::string full = "/";
+		full += reply_queue_name(getpid(), start, first ? name_bits : random_u64());
+		name.set(std::move(full));
 		// 0622: the server (maybe another uid) may write; nobody else may read.
 		int e = MessageQueue::create(name.name(), O_RDONLY, 0622, size.max_messages,
 		                             size.message_size, queue);

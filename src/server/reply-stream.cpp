@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 #include "util/errno-util.h"
 
@@ -70,6 +71,7 @@ Result<void> ReplyStream::push(std::size_t n)
 		return *lost_;
 	auto msg = std::span(buf_).first(n);
 	auto deadline = std::chrono::steady_clock::now() + timeout_;
+	bool abort_seen = false;
 	for (;;) {
 		if (session_.closed.load()) {
 			lost_ = Error{ECANCELED, "session closed"};
@@ -90,7 +92,9 @@ Result<void> ReplyStream::push(std::size_t n)
 			lost_ = Error{ETIMEDOUT, "client stopped reading (send timed out)"};
 			return *lost_;
 		}
-		if (aborting_()) {
+		// A shutdown that gave up waiting leaves one slice for room: a slow
+		// reader still gets the ERROR ESHUTDOWN that tells it why.
+		if (aborting_() && std::exchange(abort_seen, true)) {
 			lost_ = Error{ESHUTDOWN, "cut off by the shutdown timeout"};
 			return *lost_;
 		}

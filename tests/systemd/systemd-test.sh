@@ -82,6 +82,13 @@ printf 'disable fileserver.service\ndisable fileserver.socket\ndisable fileserve
 container_boot --bind-ro="$inst$prefix:$prefix" --bind="$conf:$confdir" --bind-ro="$srv:/srv" \
 	--bind-ro="$tmp/fileserver-test.preset:/etc/systemd/system-preset/00-fileserver-test.preset"
 
+# The shared library's directory in the dynamic linker's cache, as a
+# package's ldconfig trigger would do: the container's fresh /etc has no
+# ld.so.conf naming it.
+lib=$(find "$inst$prefix" -name 'libfileserver-client.so.0' -print -quit)
+[ -n "$lib" ] || die "libfileserver-client.so.0 is not in the installation"
+ct ldconfig "$(dirname "${lib#"$inst"}")" || die "ldconfig failed"
+
 # The service user, as a package's postinst would create it.
 ct systemd-sysusers "$prefix/lib/sysusers.d/fileserver.conf" || die "systemd-sysusers failed"
 ct getent passwd fileserver >/dev/null || die "systemd-sysusers did not create the user fileserver"
