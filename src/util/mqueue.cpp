@@ -91,13 +91,24 @@ int MessageQueue::stat(struct stat &st) const
 	return fstat(mqd_, &st) < 0 ? -errno : 0;
 }
 
+namespace {
+
+// An empty span may have no data pointer; mq_timedsend's must not be null,
+// even for the zero-length messages that queues carry.
+const char *bytes_of(std::span<const std::uint8_t> msg)
+{
+	static const char none = 0;
+	return msg.data() ? reinterpret_cast<const char *>(msg.data()) : &none;
+}
+
+} // namespace
+
 int MessageQueue::send(std::span<const std::uint8_t> msg, std::chrono::milliseconds timeout,
                        unsigned priority) const
 {
 	struct timespec deadline = realtime_deadline(timeout);
 	for (;;) {
-		if (mq_timedsend(mqd_, reinterpret_cast<const char *>(msg.data()), msg.size(), priority,
-		                 &deadline) == 0)
+		if (mq_timedsend(mqd_, bytes_of(msg), msg.size(), priority, &deadline) == 0)
 			return 0;
 		if (errno != EINTR)
 			return -errno;
@@ -110,8 +121,7 @@ int MessageQueue::try_send(std::span<const std::uint8_t> msg, unsigned priority)
 	// A deadline in the past: no wait, whatever the descriptor's O_NONBLOCK.
 	static const struct timespec kPast = {0, 0};
 	for (;;) {
-		if (mq_timedsend(mqd_, reinterpret_cast<const char *>(msg.data()), msg.size(), priority,
-		                 &kPast) == 0)
+		if (mq_timedsend(mqd_, bytes_of(msg), msg.size(), priority, &kPast) == 0)
 			return 0;
 		if (errno == ETIMEDOUT)
 			return -EAGAIN;
