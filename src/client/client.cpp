@@ -42,6 +42,20 @@ Result<void> single(Exchange &ex, const protocol::Request &req, ReplyType first,
 struct Client::SessionSlot {
 	std::mutex lock;
 	std::unique_ptr<Session> session; // null until the first call, or after a failed one
+
+	// With the lock held: opens a session unless a usable one is open.
+	// True if it opened one.
+	Result<bool> ensure(const ClientOptions &options, ClientShared &shared, std::uint64_t &foreign)
+	{
+		if (session && session->usable())
+			return false;
+		session.reset();
+		auto s = Session::open(options, shared, foreign);
+		if (!s)
+			return s.take_error();
+		session = std::move(*s);
+		return true;
+	}
 };
 
 Client::Client(ClientOptions options)
@@ -74,17 +88,12 @@ Result<void> Client::call(const std::function<Result<void>(Exchange &)> &body) c
 	std::unique_ptr<Session> &session = slot_->session;
 	std::uint64_t foreign = 0;
 	for (bool retried = false;; retried = true) {
-		if (session && !session->usable())
-			session.reset();
-		bool fresh = !session;
-		if (fresh) {
-			auto s = Session::open(options_, *shared_, foreign);
-			if (!s) {
-				foreign_.store(foreign);
-				return s.take_error();
-			}
-			session = std::move(*s);
+		auto opened = slot_->ensure(options_, *shared_, foreign);
+		if (!opened) {
+			foreign_.store(foreign);
+			return opened.take_error();
 		}
+		bool fresh = *opened;
 		Exchange ex(options_, *shared_, *session, foreign);
 		auto r = body(ex);
 		if (ex.finished()) {
@@ -105,14 +114,12 @@ Result<void> Client::call(const std::function<Result<void>(Exchange &)> &body) c
 Result<void> Client::connect() const
 {
 	std::lock_guard guard(slot_->lock);
-	if (slot_->session && slot_->session->usable())
-		return {};
 	std::uint64_t foreign = 0;
-	auto s = Session::open(options_, *shared_, foreign);
-	foreign_.store(foreign);
-	if (!s)
-		return s.take_error();
-	slot_->session = std::move(*s);
+	auto opened = slot_->ensure(options_, *shared_, foreign);
+	if (!opened || *opened)
+		foreign_.store(foreign);
+	if (!opened)
+		return opened.take_error();
 	return {};
 }
 

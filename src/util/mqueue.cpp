@@ -24,6 +24,14 @@ void run_deferred_signal_handlers()
 #endif
 }
 
+// An empty span may have no data pointer; mq_timedsend's must not be null,
+// even for the zero-length messages that queues carry.
+const char *bytes_of(std::span<const std::uint8_t> msg)
+{
+	static const char none = 0;
+	return msg.data() ? reinterpret_cast<const char *>(msg.data()) : &none;
+}
+
 } // namespace
 
 bool is_valid_queue_name(std::string_view name)
@@ -90,18 +98,6 @@ int MessageQueue::stat(struct stat &st) const
 {
 	return fstat(mqd_, &st) < 0 ? -errno : 0;
 }
-
-namespace {
-
-// An empty span may have no data pointer; mq_timedsend's must not be null,
-// even for the zero-length messages that queues carry.
-const char *bytes_of(std::span<const std::uint8_t> msg)
-{
-	static const char none = 0;
-	return msg.data() ? reinterpret_cast<const char *>(msg.data()) : &none;
-}
-
-} // namespace
 
 int MessageQueue::send(std::span<const std::uint8_t> msg, std::chrono::milliseconds timeout,
                        unsigned priority) const
