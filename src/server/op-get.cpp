@@ -2,6 +2,8 @@
 // GET: a file's bytes, as a consistent snapshot or an error.
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 
 #include "operations.h"
@@ -35,35 +37,74 @@ Result<void> check_unchanged(int fd, const struct stat &before)
 	return {};
 }
 
-} // namespace
-
-Result<void> serve_get(ReplyStream &out, const OpRequest &op)
+// META, then DATA from the file until the requested range is sent, then END
+// once the file is known to be unchanged.
+class GetSource : public ReplySource
 {
-	const protocol::Request &req = op.request;
-	auto file = open_checked(op.context.config.access, op.context.root.get(), op.uid, req.path,
-	                         AccessNeed::Read);
-	if (!file)
-		return file.take_error();
-	const struct stat &start = file->st; // the fstat of the opened fd
-	protocol::Meta m = meta_from_stat(start, out.max_payload());
-	if (req.offset > m.size)
-		return Error{ERANGE, "offset " + std::to_string(req.offset) +
-		                             " is beyond the end of the file (" + std::to_string(m.size) +
-		                             " bytes)"};
-	m.offset = req.offset;
-	m.length = std::min(req.length, m.size - req.offset);
-	if (auto r = out.send(ReplyType::Meta, protocol::encode_meta(m)); !r)
-		return r;
+public:
+	GetSource(OpenedObject file, const protocol::Meta &meta, ServerStats &stats)
+	        : file_(std::move(file)), meta_(meta), pos_(meta.offset), end_(meta.offset + meta.length),
+	          stats_(stats)
+	{}
 
-	std::uint64_t pos = m.offset, end = m.offset + m.length;
-	auto area = out.payload_area();
-	while (pos < end) {
-		if (out.aborting())
-			return shutting_down();
-		std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(area.size(), end - pos));
-		ssize_t n = pread(file->fd.get(), area.data(), want, static_cast<off_t>(pos));
-		if (n < 0 && errno == EINTR)
-			continue;
+	Result<Piece> next(std::span<std::uint8_t> payload) override
+	{
+		switch (stage_) {
+		case Stage::Meta: return put(payload, ReplyType::Meta, protocol::encode_meta(meta_));
+		case Stage::Data: return data(payload);
+		case Stage::End:
+			if (!checked_) {
+				if (auto r = check_unchanged(file_.fd.get(), file_.st); !r)
+					return r.take_error();
+				checked_ = true;
+			}
+			return put(payload, ReplyType::End, protocol::encode_end({pos_ - meta_.offset}));
+		case Stage::Done: break;
+		}
+		return Piece{.done = true};
+	}
+
+	void sent() override
+	{
+		switch (stage_) {
+		case Stage::Meta: stage_ = pos_ < end_ ? Stage::Data : Stage::End; break;
+		case Stage::Data:
+			pos_ += last_;
+			stats_.bytes.fetch_add(last_, std::memory_order_relaxed);
+			if (pos_ == end_)
+				stage_ = Stage::End;
+			break;
+		case Stage::End: stage_ = Stage::Done; break;
+		case Stage::Done: break;
+		}
+	}
+
+private:
+	enum class Stage {
+		Meta,
+		Data,
+		End,
+		Done
+	};
+
+	template<std::size_t N>
+	static Result<Piece> put(std::span<std::uint8_t> payload, ReplyType type,
+	                         const std::array<std::uint8_t, N> &bytes)
+	{
+		if (payload.size() < N)
+			return Error{EMSGSIZE, "reply does not fit in the reply queue's messages"};
+		std::copy(bytes.begin(), bytes.end(), payload.begin());
+		return Piece{type, N};
+	}
+
+	Result<Piece> data(std::span<std::uint8_t> payload)
+	{
+		std::size_t want =
+		        static_cast<std::size_t>(std::min<std::uint64_t>(payload.size(), end_ - pos_));
+		ssize_t n;
+		do
+			n = pread(file_.fd.get(), payload.data(), want, static_cast<off_t>(pos_));
+		while (n < 0 && errno == EINTR);
 		if (n < 0) {
 			int err = errno;
 			return Error::from_errno(err, "read error: " + errno_string(err));
@@ -71,18 +112,40 @@ Result<void> serve_get(ReplyStream &out, const OpRequest &op)
 		if (n == 0) {
 			// Shorter than META said: the file changed, or (should it
 			// not show) the filesystem lies.
-			if (auto r = check_unchanged(file->fd.get(), start); !r)
-				return r;
+			if (auto r = check_unchanged(file_.fd.get(), file_.st); !r)
+				return r.take_error();
 			return Error{EIO, "file shrank during transfer"};
 		}
-		if (auto r = out.send_data(static_cast<std::size_t>(n)); !r)
-			return r;
-		pos += static_cast<std::uint64_t>(n);
-		op.stats.bytes.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+		last_ = static_cast<std::size_t>(n);
+		return Piece{ReplyType::Data, last_};
 	}
-	if (auto r = check_unchanged(file->fd.get(), start); !r)
-		return r;
-	return out.send(ReplyType::End, protocol::encode_end({out.data_bytes()}));
+
+	OpenedObject file_; // st: the fstat of the opened fd, when META was made
+	protocol::Meta meta_;
+	std::uint64_t pos_, end_;
+	ServerStats &stats_;
+	Stage stage_ = Stage::Meta;
+	std::size_t last_ = 0; // the DATA payload next() made
+	bool checked_ = false;
+};
+
+} // namespace
+
+SourceResult start_get(const OpRequest &op)
+{
+	const protocol::Request &req = op.request;
+	auto file = open_checked(op.context.config.access, op.context.root.get(), op.uid, req.path,
+	                         AccessNeed::Read);
+	if (!file)
+		return file.take_error();
+	protocol::Meta m = meta_from_stat(file->st, op.max_payload);
+	if (req.offset > m.size)
+		return Error{ERANGE, "offset " + std::to_string(req.offset) +
+		                             " is beyond the end of the file (" + std::to_string(m.size) +
+		                             " bytes)"};
+	m.offset = req.offset;
+	m.length = std::min(req.length, m.size - req.offset);
+	return SourceResult(std::make_unique<GetSource>(std::move(*file), m, op.stats));
 }
 
 } // namespace fileserver

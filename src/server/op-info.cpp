@@ -13,13 +13,13 @@ using protocol::ReplyType;
 
 namespace {
 
-// Sends one reply of @type, then END.
-Result<void> answer(ReplyStream &out, ReplyType type, std::span<const std::uint8_t> payload)
+// One reply of @type, then END.
+SourceResult answer(ReplyType type, std::span<const std::uint8_t> payload)
 {
-	auto r = out.send(type, payload);
-	if (!r)
-		return r;
-	return out.send(ReplyType::End, protocol::encode_end({0}));
+	auto source = std::make_unique<FixedSource>();
+	source->add(type, payload);
+	source->add(ReplyType::End, protocol::encode_end({0}));
+	return SourceResult(std::move(source));
 }
 
 } // namespace
@@ -42,28 +42,27 @@ protocol::Meta meta_from_stat(const struct stat &st, std::size_t chunk_size)
 	return m;
 }
 
-Result<void> serve_ping(ReplyStream &out)
+SourceResult start_ping()
 {
-	return answer(out, ReplyType::Pong,
+	return answer(ReplyType::Pong,
 	              protocol::encode_pong({protocol::kVersion, "fileserverd " FILESERVER_VERSION}));
 }
 
-Result<void> serve_status(ReplyStream &out, const std::string &status)
+SourceResult start_status(const std::string &status, std::size_t max_payload)
 {
-	if (status.size() > out.max_payload())
+	if (status.size() > max_payload)
 		return Error{EMSGSIZE, "status does not fit in the reply queue's messages"};
-	return answer(out, ReplyType::Status,
+	return answer(ReplyType::Status,
 	              std::span(reinterpret_cast<const std::uint8_t *>(status.data()), status.size()));
 }
 
-Result<void> serve_stat(ReplyStream &out, const OpRequest &op)
+SourceResult start_stat(const OpRequest &op)
 {
 	auto obj = open_checked(op.context.config.access, op.context.root.get(), op.uid, op.request.path,
 	                        AccessNeed::Inspect);
 	if (!obj)
 		return obj.take_error();
-	return answer(out, ReplyType::Meta,
-	              protocol::encode_meta(meta_from_stat(obj->st, out.max_payload())));
+	return answer(ReplyType::Meta, protocol::encode_meta(meta_from_stat(obj->st, op.max_payload)));
 }
 
 } // namespace fileserver

@@ -4,8 +4,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "operations.h"
@@ -48,54 +50,115 @@ protocol::Entry entry_for(int dir_fd, const struct dirent &de)
 	return e;
 }
 
+// META of the directory, then ENTRIES as full as a message allows, then
+// END with the count. An entry read but not yet sent waits in the payload
+// being built, so next() can make the same message again.
+class ListSource : public ReplySource
+{
+public:
+	ListSource(const AccessPolicy &policy, OpenedObject dir, DirStream stream, std::size_t max_payload)
+	        : policy_(policy), dir_(std::move(dir)), stream_(std::move(stream)), max_payload_(max_payload)
+	{}
+
+	Result<Piece> next(std::span<std::uint8_t> payload) override
+	{
+		if (stage_ == Stage::Meta) {
+			auto meta = protocol::encode_meta(meta_from_stat(dir_.st, max_payload_));
+			std::copy(meta.begin(), meta.end(), payload.begin());
+			return Piece{ReplyType::Meta, meta.size()};
+		}
+		if (stage_ == Stage::Done)
+			return Piece{.done = true};
+		if (pending_.empty() && !eof_)
+			if (auto r = fill(); !r)
+				return r.take_error();
+		if (!pending_.empty()) {
+			std::copy(pending_.begin(), pending_.end(), payload.begin());
+			return Piece{ReplyType::Entries, pending_.size()};
+		}
+		auto end = protocol::encode_end({count_});
+		std::copy(end.begin(), end.end(), payload.begin());
+		return Piece{ReplyType::End, end.size()};
+	}
+
+	void sent() override
+	{
+		if (stage_ == Stage::Meta)
+			stage_ = Stage::Entries;
+		else if (!pending_.empty()) {
+			count_ += pending_count_;
+			pending_.clear();
+			pending_count_ = 0;
+		} else
+			stage_ = Stage::Done;
+	}
+
+private:
+	enum class Stage {
+		Meta,
+		Entries,
+		Done
+	};
+
+	// Reads entries until the next one would not fit in a message.
+	Result<void> fill()
+	{
+		if (carry_) {
+			(void)protocol::append_entry(pending_, *carry_, max_payload_);
+			carry_.reset();
+			pending_count_++;
+		}
+		for (;;) {
+			errno = 0;
+			struct dirent *de = readdir(stream_.get());
+			if (!de) {
+				if (errno != 0) {
+					int err = errno;
+					return Error::from_errno(err, "cannot read directory: " +
+					                                      errno_string(err));
+				}
+				eof_ = true;
+				return {};
+			}
+			std::string_view name = de->d_name;
+			if (name == "." || name == ".." || !entry_permitted(policy_, dir_.real_path, name))
+				continue;
+			protocol::Entry e = entry_for(dir_.fd.get(), *de);
+			if (!protocol::append_entry(pending_, e, max_payload_)) {
+				carry_ = std::move(e); // cannot fail alone with kMinReplyMessageSize
+				return {};
+			}
+			pending_count_++;
+		}
+	}
+
+	const AccessPolicy &policy_; // the job's context outlives the source
+	OpenedObject dir_;
+	DirStream stream_;
+	std::size_t max_payload_;
+	Stage stage_ = Stage::Meta;
+	std::vector<std::uint8_t> pending_; // the ENTRIES payload next() makes
+	std::uint64_t pending_count_ = 0;
+	std::optional<protocol::Entry> carry_;
+	std::uint64_t count_ = 0;
+	bool eof_ = false;
+};
+
 } // namespace
 
-Result<void> serve_list(ReplyStream &out, const OpRequest &op)
+SourceResult start_list(const OpRequest &op)
 {
 	const AccessPolicy &policy = op.context.config.access;
 	auto dir = open_checked(policy, op.context.root.get(), op.uid, op.request.path, AccessNeed::List);
 	if (!dir)
 		return dir.take_error();
-	if (auto r = out.send(ReplyType::Meta,
-	                      protocol::encode_meta(meta_from_stat(dir->st, out.max_payload())));
-	    !r)
-		return r;
+	if (op.max_payload < protocol::kMetaSize)
+		return Error{EMSGSIZE, "reply does not fit in the reply queue's messages"};
 	auto stream = open_stream(dir->fd.get());
 	if (!stream)
 		return stream.take_error();
-
-	std::vector<std::uint8_t> payload;
-	payload.reserve(out.max_payload());
-	std::uint64_t count = 0;
-	for (;;) {
-		errno = 0;
-		struct dirent *de = readdir(stream->get());
-		if (!de) {
-			if (errno != 0) {
-				int err = errno;
-				return Error::from_errno(err, "cannot read directory: " + errno_string(err));
-			}
-			break;
-		}
-		std::string_view name = de->d_name;
-		if (name == "." || name == ".." || !entry_permitted(policy, dir->real_path, name))
-			continue;
-		if (out.aborting())
-			return shutting_down();
-		protocol::Entry e = entry_for(dir->fd.get(), *de);
-		if (!append_entry(payload, e, out.max_payload())) {
-			if (auto r = out.send(ReplyType::Entries, payload); !r)
-				return r;
-			payload.clear();
-			if (!append_entry(payload, e, out.max_payload()))
-				continue; // cannot happen with kMinReplyMessageSize
-		}
-		count++;
-	}
-	if (!payload.empty())
-		if (auto r = out.send(ReplyType::Entries, payload); !r)
-			return r;
-	return out.send(ReplyType::End, protocol::encode_end({count}));
+	return SourceResult(
+	        std::make_unique<ListSource>(policy, std::move(*dir), std::move(*stream), op.max_payload));
 }
 
 } // namespace fileserver

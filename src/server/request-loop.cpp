@@ -53,9 +53,10 @@ std::atomic<bool> g_lingering{false};
 
 } // namespace
 
-RequestLoop::RequestLoop(const MessageQueue &queue, WorkerPool &pool, ContextSource context,
+RequestLoop::RequestLoop(const MessageQueue &queue, JobSink &transfers, ContextSource context,
                          ServerStats &stats, SessionTable &sessions)
-        : queue_(queue), pool_(pool), context_(std::move(context)), stats_(stats), sessions_(sessions)
+        : queue_(queue), transfers_(transfers), context_(std::move(context)), stats_(stats),
+          sessions_(sessions)
 {
 	struct mq_attr attr;
 	int r = queue_.attributes(attr);
@@ -314,15 +315,14 @@ void RequestLoop::dispatch_job(std::span<const std::uint8_t> msg, Job &job)
 		refuse_now(job, Error{ENAMETOOLONG, "path too long"});
 		return;
 	}
-	SubmitResult submitted = pool_.try_submit(std::move(job));
+	SubmitResult submitted = transfers_.submit(std::move(job));
 	if (submitted == SubmitResult::Accepted)
 		return;
 	// Not taken: the job is intact.
 	refuse_now(job, Error{EBUSY, submitted == SubmitResult::UserBusy
 	                                     ? "server busy: too many requests of uid " +
 	                                               std::to_string(job.client_uid) + " waiting"
-	                                     : "server busy: all " + std::to_string(pool_.size()) +
-	                                               " workers and the backlog are in use"});
+	                                     : "server busy: every transfer and the backlog are in use"});
 }
 
 // Ends a request on the dispatcher: answered without waiting, never queued.

@@ -8,16 +8,17 @@
 #include <string>
 #include <unordered_map>
 
+#include "server/job.h"
 #include "server/serving-context.h"
 #include "server/session-table.h"
-#include "server/worker-pool.h"
 #include "util/error.h"
 #include "util/mqueue.h"
 #include "util/unique-fd.h"
 
 namespace fileserver {
 
-// Takes requests off the server queue and hands them to the worker pool.
+// Takes requests off the server queue and hands those of sessions to the
+// transfer engine, which answers what fits at once on this same thread.
 //
 // The primary path is mq_notify(SIGEV_THREAD): re-register, then drain
 // without blocking until EAGAIN. Any process that can open the queue can
@@ -30,7 +31,7 @@ public:
 	using ContextSource = std::function<std::shared_ptr<const ServingContext>()>;
 
 	// @queue must be O_NONBLOCK. Only one loop may run in a process.
-	RequestLoop(const MessageQueue &queue, WorkerPool &pool, ContextSource context, ServerStats &stats,
+	RequestLoop(const MessageQueue &queue, JobSink &transfers, ContextSource context, ServerStats &stats,
 	            SessionTable &sessions);
 	~RequestLoop();
 	RequestLoop(const RequestLoop &) = delete;
@@ -76,7 +77,7 @@ private:
 	void reject(std::string_view why, std::uint64_t now_usec);
 
 	const MessageQueue &queue_;
-	WorkerPool &pool_;
+	JobSink &transfers_;
 	ContextSource context_;
 	ServerStats &stats_;
 	SessionTable &sessions_;

@@ -13,7 +13,6 @@
 #include "build-config.h"
 #include "protocol/wire.h"
 #include "server/server-conf.h"
-#include "server/worker-pool.h"
 #include "util/text.h"
 
 using namespace fileserver;
@@ -522,6 +521,7 @@ TEST_CASE("config_json round-trips through make_config")
 	c.shutdown_timeout = std::chrono::milliseconds(0);
 	c.queue_max_messages = 5;
 	c.queue_message_size = 9000;
+	c.max_transfers = 40;
 	c.max_transfers_per_uid = 2;
 	c.max_waiting_per_uid = 0;
 	c.max_sessions = 10;
@@ -531,7 +531,8 @@ TEST_CASE("config_json round-trips through make_config")
 	c.access.allow = {"pub/*"};
 	c.access.deny = {"*.key", "secret*"};
 	json j = config_json(c);
-	CHECK(j.size() == 17);
+	CHECK(j.size() == 18);
+	CHECK(j["max_transfers"] == 40);
 	CHECK(j["send_timeout_ms"] == 1234);
 	CHECK(j["max_sessions"] == 10);
 	CHECK(j["max_sessions_per_uid"] == 2);
@@ -539,22 +540,32 @@ TEST_CASE("config_json round-trips through make_config")
 	CHECK(make_config(j, nullptr) == c);
 }
 
-TEST_CASE("per-uid limits: explicit, or derived from workers and backlog")
+TEST_CASE("transfer limits: explicit, or derived from max_transfers and backlog")
 {
 	Config c = make_config(nullptr, json::object());
-	c.workers = 4;
-	c.backlog = 64;
-	CHECK(user_limits(c).max_running == 3);
-	CHECK(user_limits(c).max_waiting == 32);
-	c.workers = 1;
+	CHECK(c.max_transfers == 1024);
+	CHECK(transfer_limits(c).max_transfers == 1024);
+	CHECK(transfer_limits(c).backlog == 64);
+	CHECK(transfer_limits(c).max_per_uid == 256);
+	CHECK(transfer_limits(c).max_waiting_per_uid == 32);
+	c.max_transfers = 3;
 	c.backlog = 0;
-	CHECK(user_limits(c).max_running == 1);
-	CHECK(user_limits(c).max_waiting == 1);
-	c = make_config(json{{"max_transfers_per_uid", 2}, {"max_waiting_per_uid", 5}}, nullptr);
-	CHECK(user_limits(c).max_running == 2);
-	CHECK(user_limits(c).max_waiting == 5);
+	CHECK(transfer_limits(c).max_per_uid == 1);
+	CHECK(transfer_limits(c).max_waiting_per_uid == 1);
+	c = make_config(json{{"max_transfers", 8}, {"max_transfers_per_uid", 2}, {"max_waiting_per_uid", 5}},
+	                nullptr);
+	CHECK(transfer_limits(c).max_transfers == 8);
+	CHECK(transfer_limits(c).max_per_uid == 2);
+	CHECK(transfer_limits(c).max_waiting_per_uid == 5);
 	CHECK_THROWS_WITH_AS(make_config(json{{"max_waiting_per_uid", -1}}, nullptr),
 	                     doctest::Contains("max_waiting_per_uid"), ConfigError);
+	CHECK_THROWS_WITH_AS(make_config(json{{"max_transfers", 0}}, nullptr),
+	                     doctest::Contains("max_transfers"), ConfigError);
+	CHECK_THROWS_WITH_AS(make_config(json{{"max_transfers", 65537}}, nullptr),
+	                     doctest::Contains("max_transfers"), ConfigError);
+	// The file may set one and the command line the other.
+	CHECK_THROWS_WITH_AS(make_config(json{{"max_transfers", 4}}, json{{"max_transfers_per_uid", 5}}),
+	                     doctest::Contains("is more than \"max_transfers\""), ConfigError);
 }
 
 TEST_CASE("out-of-range numbers and deeply nested values are ConfigErrors")

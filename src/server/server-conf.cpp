@@ -13,7 +13,6 @@
 
 #include "build-config.h"
 #include "protocol/wire.h"
-#include "server/worker-pool.h"
 #include "util/mqueue.h"
 #include "util/text.h"
 
@@ -100,8 +99,11 @@ void apply(Config &c, const json &obj, const std::string &origin)
 		} else if (key == "queue_message_size") {
 			c.queue_message_size = static_cast<long>(
 			        get_uint(v, key, protocol::kMaxRequestSize, 16 * 1024 * 1024));
+		} else if (key == "max_transfers") {
+			c.max_transfers = static_cast<unsigned>(get_uint(v, key, 1, kMaxTransfers));
 		} else if (key == "max_transfers_per_uid") {
-			c.max_transfers_per_uid = static_cast<unsigned>(get_uint(v, key, 0, 1024));
+			// Checked against max_transfers once every key is in.
+			c.max_transfers_per_uid = static_cast<unsigned>(get_uint(v, key, 0, kMaxTransfers));
 		} else if (key == "max_waiting_per_uid") {
 			c.max_waiting_per_uid = static_cast<unsigned>(get_uint(v, key, 0, 65536));
 		} else if (key == "max_sessions") {
@@ -147,6 +149,10 @@ Config make_config(const json &file, const json &overrides)
 	apply(c, file, "configuration file");
 	apply(c, overrides, "command line");
 	// Across keys: the file may set one and the command line the other.
+	if (c.max_transfers_per_uid > c.max_transfers)
+		throw ConfigError("\"max_transfers_per_uid\": " + std::to_string(c.max_transfers_per_uid) +
+		                  " is more than \"max_transfers\" (" + std::to_string(c.max_transfers) +
+		                  "; 0 means automatic)");
 	if (c.max_sessions_per_uid > c.max_sessions)
 		throw ConfigError("\"max_sessions_per_uid\": " + std::to_string(c.max_sessions_per_uid) +
 		                  " is more than \"max_sessions\" (" + std::to_string(c.max_sessions) +
@@ -191,6 +197,7 @@ json config_json(const Config &c)
 	        {"shutdown_timeout_ms", c.shutdown_timeout.count()},
 	        {"queue_max_messages", c.queue_max_messages},
 	        {"queue_message_size", c.queue_message_size},
+	        {"max_transfers", c.max_transfers},
 	        {"max_transfers_per_uid", c.max_transfers_per_uid},
 	        {"max_waiting_per_uid", c.max_waiting_per_uid},
 	        {"max_sessions", c.max_sessions},
@@ -202,11 +209,13 @@ json config_json(const Config &c)
 	};
 }
 
-UserLimits user_limits(const Config &c)
+TransferLimits transfer_limits(const Config &c)
 {
-	UserLimits l;
-	l.max_running = c.max_transfers_per_uid ? c.max_transfers_per_uid : std::max(1u, c.workers - 1);
-	l.max_waiting = c.max_waiting_per_uid ? c.max_waiting_per_uid : std::max(1u, c.backlog / 2);
+	TransferLimits l;
+	l.max_transfers = c.max_transfers;
+	l.backlog = c.backlog;
+	l.max_per_uid = c.max_transfers_per_uid ? c.max_transfers_per_uid : std::max(1u, c.max_transfers / 4);
+	l.max_waiting_per_uid = c.max_waiting_per_uid ? c.max_waiting_per_uid : std::max(1u, c.backlog / 2);
 	return l;
 }
 

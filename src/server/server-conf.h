@@ -33,7 +33,9 @@ struct Config {
 	long queue_max_messages = 10;   // only when the server creates the queue
 	long queue_message_size = 8192; // only when the server creates the queue
 	AccessPolicy access;            // "access", "allow", "deny"
-	// Per client uid (0: automatic, see user_limits()).
+	// Transfers in progress at once (sending, or parked on a full reply
+	// queue); per client uid (0: automatic, see transfer_limits()).
+	unsigned max_transfers = 1024;
 	unsigned max_transfers_per_uid = 0;
 	unsigned max_waiting_per_uid = 0;
 	// Protocol-2 sessions (docs/protocol.md): open at once in all, per uid
@@ -56,10 +58,19 @@ nlohmann::json parse_config_text(std::string_view text, const std::string &origi
 // Reads @path. A missing file yields null when @missing_ok, else throws.
 nlohmann::json read_config_file(const std::string &path, bool missing_ok);
 
-// The per-uid limits in force: an explicit value, or automatically all
-// workers but one (at least one) and half the backlog (at least one).
-struct UserLimits;
-UserLimits user_limits(const Config &config);
+inline constexpr unsigned kMaxTransfers = 65536;
+
+// How many transfers may be in progress and wait to start, in all and per
+// client uid.
+struct TransferLimits {
+	unsigned max_transfers = 1024; // sending, or parked on a full reply queue
+	unsigned backlog = 64;         // accepted, waiting to start
+	unsigned max_per_uid = 256;
+	unsigned max_waiting_per_uid = 32;
+};
+// The limits in force: the explicit per-uid values, or automatically a
+// quarter of max_transfers and half the backlog (each at least one).
+TransferLimits transfer_limits(const Config &config);
 
 // The sessions one uid may have open at once: max_sessions_per_uid, or
 // automatically a quarter of max_sessions (at least one).

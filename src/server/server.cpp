@@ -152,12 +152,10 @@ Server::Server(Config config, ConfigLoader loader, MessageQueue queue)
 	if (!queue_.valid())
 		queue_ = open_server_queue(config);
 	sessions_ = std::make_unique<SessionTable>();
-	pool_ = std::make_unique<WorkerPool>(config.workers, config.backlog,
-	                                     [this](Job &job) { transfer_->serve(job); });
-	pool_->set_user_limits(user_limits(config));
-	transfer_ = std::make_unique<Transfer>(*pool_, stats_, [this] { return status_json(); });
+	engine_ = std::make_unique<TransferEngine>(config.workers, transfer_limits(config), stats_,
+	                                           [this] { return status_json(); });
 	loop_ = std::make_unique<RequestLoop>(
-	        queue_, *pool_, [this] { return context(); }, stats_, *sessions_);
+	        queue_, *engine_, [this] { return context(); }, stats_, *sessions_);
 }
 
 Server::~Server() = default;
@@ -174,10 +172,10 @@ std::string Server::status() const
 	std::lock_guard guard(status_lock_);
 	// A status line goes to sd_notify and logs: bytes are escaped, never raw.
 	return "Serving " + escape_for_terminal(ctx->config.root) + " on " +
-	       escape_for_terminal(ctx->config.queue) + ": " + std::to_string(pool_->busy()) + "/" +
-	       std::to_string(pool_->size()) + " workers busy, " + std::to_string(sessions_->size()) +
-	       " sessions, " + std::to_string(stats_.served.load()) + " served, " +
-	       std::to_string(stats_.failed.load()) +
+	       escape_for_terminal(ctx->config.queue) + ": " + std::to_string(engine_->busy()) +
+	       " transfers (" + std::to_string(engine_->parked()) + " waiting for their client), " +
+	       std::to_string(sessions_->size()) + " sessions, " + std::to_string(stats_.served.load()) +
+	       " served, " + std::to_string(stats_.failed.load()) +
 	       " failed; last reload: " + escape_for_terminal(last_reload_);
 }
 
@@ -193,9 +191,11 @@ std::string Server::status_json() const
 	        {"uptime_sec", (monotonic_usec() - started_usec_) / 1000000},
 	        {"root", json_bytes(ctx->config.root)},
 	        {"queue", json_bytes(ctx->config.queue)},
-	        {"workers", pool_->size()},
-	        {"busy", pool_->busy()},
-	        {"waiting", pool_->waiting()},
+	        {"workers", engine_->threads()},
+	        {"busy", engine_->busy()},
+	        {"parked", engine_->parked()},
+	        {"waiting", engine_->waiting()},
+	        {"max_transfers", ctx->config.max_transfers},
 	        {"served", stats_.served.load()},
 	        {"failed", stats_.failed.load()},
 	        {"bytes", stats_.bytes.load()},
@@ -235,7 +235,7 @@ bool Server::reload()
 	ctx->root = std::move(const_cast<ServingContext &>(*fresh).root);
 	spdlog::set_level(spdlog::level::from_str(applied.log_level));
 	clear_group_cache(); // group memberships may have changed too
-	pool_->set_user_limits(user_limits(applied));
+	engine_->set_limits(transfer_limits(applied));
 	{
 		std::lock_guard guard(context_lock_);
 		context_ = ctx;
@@ -252,16 +252,16 @@ bool Server::reload()
 
 bool Server::alive()
 {
-	// Alive: the dispatcher drained or had nothing to drain, and the workers
-	// made progress (a job or a chunk) within their send timeout, or had
-	// nothing to do.
+	// Alive: the dispatcher drained or had nothing to drain, and transfers
+	// made progress (one ended, resumed or sent a chunk) within their send
+	// timeout, or there were none.
 	std::uint64_t beat = loop_->heartbeat();
-	std::uint64_t progress = pool_->completed() + stats_.bytes.load();
+	std::uint64_t progress = engine_->progress() + stats_.bytes.load();
 	std::uint64_t now = monotonic_usec();
 	struct mq_attr attr = {};
 	queue_.attributes(attr);
 	bool dispatcher_alive = beat != watch_.beat || attr.mq_curmsgs == 0 || loop_->stopped();
-	if (progress != watch_.progress || pool_->busy() == 0)
+	if (progress != watch_.progress || engine_->busy() == 0)
 		watch_.progress_usec = now;
 	auto patience = std::chrono::duration_cast<std::chrono::microseconds>(context()->config.send_timeout +
 	                                                                      std::chrono::seconds(5));
@@ -275,8 +275,9 @@ RunEnd Server::run(SignalPipe &signals, Lifecycle &lifecycle)
 {
 	loop_->start();
 	auto ctx = context();
-	spdlog::info("Serving {} on queue {} with {} workers", escape_for_terminal(ctx->config.root),
-	             escape_for_terminal(ctx->config.queue), pool_->size());
+	spdlog::info("Serving {} on queue {} ({} transfers at most, {} engine threads)",
+	             escape_for_terminal(ctx->config.root), escape_for_terminal(ctx->config.queue),
+	             ctx->config.max_transfers, engine_->threads());
 	// READY=1 should find a STATUS= already in place.
 	watch_.progress_usec = monotonic_usec();
 	lifecycle.tick(status(), true);
@@ -352,9 +353,9 @@ RunEnd Server::serve_until_signal(SignalPipe &signals, Lifecycle &lifecycle)
 bool Server::drain_for_exit(Lifecycle &lifecycle)
 {
 	loop_->stop();
-	pool_->stop_accepting();
+	engine_->stop_accepting();
 	auto grace = context()->config.shutdown_timeout;
-	std::size_t in_flight = pool_->busy() + pool_->waiting();
+	std::size_t in_flight = engine_->busy() + engine_->waiting();
 	if (in_flight)
 		spdlog::info("Waiting up to {} ms for {} request(s) in flight", grace.count(), in_flight);
 	// Keep telling the supervisor we live (watchdog) while transfers drain.
@@ -362,21 +363,21 @@ bool Server::drain_for_exit(Lifecycle &lifecycle)
 	for (;;) {
 		auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
 		        deadline - std::chrono::steady_clock::now());
-		if (pool_->wait_idle(
+		if (engine_->wait_idle(
 		            std::clamp(left, std::chrono::milliseconds(0), lifecycle.tick_interval())))
 			break;
 		if (left.count() <= 0) {
-			std::size_t unfinished = pool_->abort();
+			std::size_t unfinished = engine_->abort();
 			spdlog::warn("Shutdown timeout: cutting off {} request(s)", unfinished);
 			break;
 		}
 		lifecycle.tick(status(), alive());
 	}
-	// Aborted transfers stop within one send slice; a worker stuck in a
-	// system call that never returns must not hold the exit forever.
-	// Sessions close after the workers: the transfers cut off, and the
-	// requests never started, still get their ERROR ESHUTDOWN.
-	bool joined = pool_->join(std::chrono::seconds(5));
+	// Aborted transfers end within one slice; a transfer stuck in a system
+	// call that never returns must not hold the exit forever. Sessions close
+	// after the transfers: those cut off, and the requests never started,
+	// still get their ERROR ESHUTDOWN.
+	bool joined = engine_->join(std::chrono::seconds(5));
 	sessions_->close_all();
 	return joined;
 }

@@ -9,7 +9,7 @@
 
 #include "server/server-conf.h"
 #include "server/session-table.h"
-#include "server/transfer.h"
+#include "server/transfer-engine.h"
 #include "util/mqueue.h"
 
 namespace fileserver {
@@ -42,7 +42,7 @@ enum class RunEnd {
 	kStopped,      // SIGTERM or SIGINT; transfers finished or were cut off
 	kReexec,       // SIGUSR2: release_queue(), then re-execute in place
 	kFailed,       // the main loop could not go on (logged); transfers finished
-	kWorkersStuck, // workers hang in system calls: exit without destroying the Server
+	kWorkersStuck, // transfers hang in system calls: exit without destroying the Server
 };
 
 // What the server tells its supervisor (systemd, or nothing). The launcher
@@ -78,7 +78,7 @@ MessageQueue open_server_queue(const Config &config);
 // creates it as root.
 void check_server_queue(const MessageQueue &queue, const std::string &name, bool inherited = false);
 
-// The server: serving context, worker pool, request loop, main loop.
+// The server: serving context, transfer engine, request loop, main loop.
 class Server
 {
 public:
@@ -126,8 +126,7 @@ private:
 		std::uint64_t progress_usec = 0;
 	} watch_; // what alive() saw last
 	std::unique_ptr<SessionTable> sessions_;
-	std::unique_ptr<Transfer> transfer_;
-	std::unique_ptr<WorkerPool> pool_;
+	std::unique_ptr<TransferEngine> engine_;
 	std::unique_ptr<class RequestLoop> loop_;
 };
 

@@ -3,10 +3,9 @@
 
 #include <cerrno>
 #include <exception>
+#include <vector>
 
 #include "server/operations.h"
-#include "server/reply-stream.h"
-#include "server/request-log.h"
 #include "util/errno-util.h"
 
 namespace fileserver {
@@ -18,25 +17,19 @@ Error internal_error(const char *what)
 	return Error{EIO, std::string("internal error: ") + what};
 }
 
+std::size_t max_payload(const Session &s)
+{
+	return s.message_size > protocol::kReplyHeaderSize ? s.message_size - protocol::kReplyHeaderSize : 0;
+}
+
 } // namespace
 
-// The checks before any operation, then the operation. The reply queue's
-// size and mode were checked when the session opened.
-Result<void> Transfer::run(ReplyStream &out, const Job &job)
+Transfer::Transfer(Job job, const TransferEnv &env) : job_(std::move(job)), env_(env), out_(job_.request)
+{}
+
+std::chrono::milliseconds Transfer::send_timeout() const
 {
-	if (pool_.aborting())
-		return shutting_down();
-	OpRequest op{job.request, *job.context, job.session->uid, stats_};
-	switch (job.request.op) {
-	case protocol::Op::Ping: return serve_ping(out);
-	case protocol::Op::Status: return serve_status(out, status_());
-	case protocol::Op::Stat: return serve_stat(out, op);
-	case protocol::Op::Get: return serve_get(out, op);
-	case protocol::Op::List: return serve_list(out, op);
-	case protocol::Op::Open:
-	case protocol::Op::Close: break; // the dispatcher's own
-	}
-	return Error{EINVAL, "unknown operation"};
+	return job_.context->config.send_timeout;
 }
 
 RequestRecord record_for(const Job &job)
@@ -53,31 +46,108 @@ RequestRecord record_for(const Job &job)
 	return rec;
 }
 
-void Transfer::serve(Job &job)
+void Transfer::fail(Error err)
 {
-	RequestRecord rec = record_for(job);
-	ReplyStream out(*job.session, job.request, job.context->config.send_timeout,
-	                [this] { return pool_.aborting(); });
-	Result<void> result;
-	try {
-		result = run(out, job);
-	} catch (const std::exception &e) {
-		result = internal_error(e.what());
-	} catch (...) {
-		result = internal_error("unknown exception");
+	source_ = error_reply(err.code, err.why, max_payload(session()));
+	error_ = std::move(err);
+}
+
+// The operation's checks, then its source. The reply queue's size and mode
+// were checked when the session opened.
+void Transfer::start()
+{
+	OpRequest op{job_.request, *job_.context, job_.session->uid, env_.stats, max_payload(session())};
+	SourceResult source = Error{EINVAL, "unknown operation"};
+	switch (job_.request.op) {
+	case protocol::Op::Ping: source = start_ping(); break;
+	case protocol::Op::Status: source = start_status(env_.status(), op.max_payload); break;
+	case protocol::Op::Stat: source = start_stat(op); break;
+	case protocol::Op::Get: source = start_get(op); break;
+	case protocol::Op::List: source = start_list(op); break;
+	case protocol::Op::Open:
+	case protocol::Op::Close: break; // the dispatcher's own
 	}
-	if (!result) {
-		const Error &err = result.error();
-		if (!out.lost()) {
-			// The client learns why, unless it is gone.
-			(void)out.send_error(err.code, err.why);
-			rec.fail(outcome_for_error(err.code), err);
+	if (source)
+		source_ = std::move(*source);
+	else
+		fail(source.take_error());
+}
+
+Transfer::Step Transfer::pump() noexcept
+{
+	// One buffer per thread for every transfer it runs: a message is made
+	// and sent at once, so a parked transfer keeps none.
+	thread_local std::vector<std::uint8_t> message;
+	for (;;) {
+		try {
+			if (message.size() < session().message_size)
+				message.resize(session().message_size);
+			return send_all(std::span(message).first(session().message_size));
+		} catch (const std::exception &e) {
+			if (error_) // even the ERROR failed: give the client up
+				lost_ = internal_error(e.what());
+			else
+				fail(internal_error(e.what()));
+		} catch (...) {
+			if (error_)
+				lost_ = internal_error("unknown exception");
+			else
+				fail(internal_error("unknown exception"));
 		}
-		if (out.lost())
-			rec.fail(Outcome::Aborted, *out.lost());
 	}
-	rec.bytes = out.data_bytes();
-	end_request(stats_, rec, job.received_usec);
+}
+
+Transfer::Step Transfer::send_all(std::span<std::uint8_t> message)
+{
+	auto payload = message.subspan(protocol::kReplyHeaderSize);
+	for (;;) {
+		if (lost_)
+			return Step::Done;
+		if (session().closed.load()) {
+			lost_ = Error{ECANCELED, "session closed"};
+			return Step::Done;
+		}
+		if (env_.aborting.load() && !error_)
+			fail(shutting_down());
+		if (!source_)
+			start();
+		auto piece = source_->next(payload);
+		if (!piece) {
+			if (error_) // cannot happen: an ERROR reply is cut to fit
+				lost_ = piece.take_error();
+			else
+				fail(piece.take_error());
+			continue;
+		}
+		if (piece->done)
+			return Step::Done;
+		int r = out_.try_send(session().reply, *piece, message);
+		if (r == -EAGAIN)
+			return Step::Full;
+		if (r < 0) {
+			lost_ = Error::from_errno(r, "cannot send to client: " + errno_string(r));
+			return Step::Done;
+		}
+		source_->sent();
+		if (error_)
+			return Step::Done; // ERROR is the last message
+	}
+}
+
+void Transfer::finish() noexcept
+{
+	try {
+		RequestRecord rec = record_for(job_);
+		if (error_)
+			rec.fail(outcome_for_error(error_->code), *error_);
+		if (lost_)
+			rec.fail(Outcome::Aborted, *lost_);
+		rec.bytes = out_.data_bytes();
+		end_request(env_.stats, rec, job_.received_usec);
+	} catch (...) {
+		// Out of memory, most likely: the record is lost, the server goes on.
+	}
+	job_ = Job{}; // the session is no longer in use by this request
 }
 
 } // namespace fileserver

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "protocol/wire.h"
+#include "server/session.h"
+
+namespace fileserver {
+
+struct ServingContext;
+
+// A request taken off the server queue, with the configuration it was
+// accepted under: a reload never changes a transfer midway.
+struct Job {
+	protocol::Request request;
+	std::shared_ptr<const ServingContext> context;
+	std::uint64_t received_usec = 0;
+	// The client's session: its reply queue, and its uid (the queue's
+	// owner, proven by the challenge), which fairness keys on.
+	SessionRef session;
+	uid_t client_uid = static_cast<uid_t>(-1);
+};
+
+enum class SubmitResult {
+	Accepted,
+	Busy,     // every transfer and the backlog are in use
+	UserBusy, // this uid is at its limit of waiting requests
+};
+
+// Where the dispatcher hands a session's request: the transfer engine (or a
+// test's recorder). submit() leaves @job intact unless it is accepted.
+class JobSink
+{
+public:
+	virtual ~JobSink() = default;
+	[[nodiscard]] virtual SubmitResult submit(Job &&job) = 0;
+};
+
+} // namespace fileserver
