@@ -12,6 +12,8 @@
 namespace fileserver {
 
 struct ServingContext;
+class Transfer;
+using TransferPtr = std::shared_ptr<Transfer>;
 
 // A request taken off the server queue, with the configuration it was
 // accepted under: a reload never changes a transfer midway.
@@ -32,12 +34,17 @@ enum class SubmitResult {
 };
 
 // Where the dispatcher hands a session's request: the transfer engine (or a
-// test's recorder). submit() leaves @job intact unless it is accepted.
+// test's recorder). submit() leaves @job intact unless it is accepted; it
+// sets @start when the transfer may start now, and the caller then passes
+// it to run() once it holds no lock (a request that waits is started later
+// by the sink).
 class JobSink
 {
 public:
 	virtual ~JobSink() = default;
-	[[nodiscard]] virtual SubmitResult submit(Job &&job) = 0;
+	[[nodiscard]] virtual SubmitResult submit(Job &&job, TransferPtr &start) = 0;
+	// Runs @transfer on this thread until it is done or parks.
+	virtual void run(TransferPtr transfer) = 0;
 };
 
 } // namespace fileserver

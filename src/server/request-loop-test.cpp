@@ -36,7 +36,8 @@ struct LoopFixture {
 	struct Recorder : JobSink {
 		LoopFixture &f;
 		explicit Recorder(LoopFixture &fixture) : f(fixture) {}
-		SubmitResult submit(Job &&job) override
+		void run(TransferPtr) override {}
+		SubmitResult submit(Job &&job, TransferPtr &) override
 		{
 			std::lock_guard guard(f.lock);
 			f.served.push_back({job.request, job.client_uid, job.session->id});

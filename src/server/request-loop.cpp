@@ -39,18 +39,6 @@ void log_notify_failure(const char *what) noexcept
 std::shared_mutex g_loop_lock;
 RequestLoop *g_loop = nullptr;
 
-// Every notification costs a thread (glibc starts one per notification),
-// several times the cost of serving a small file. So a notification thread
-// stays on while requests keep coming: it gives the registration up (a
-// queue that goes from empty to non-empty fires no notification then),
-// polls the queue and drains it, and after kLingerIdleMs without requests
-// registers again and drains once more, as start() does. Requests wait in
-// the queue as before (a frozen server's queue fills up); only one thread
-// lingers at a time, and it looks at stopping_ every kLingerSliceMs.
-constexpr int kLingerSliceMs = 10;
-constexpr int kLingerIdleMs = 100;
-std::atomic<bool> g_lingering{false};
-
 } // namespace
 
 RequestLoop::RequestLoop(const MessageQueue &queue, JobSink &transfers, ContextSource context,
@@ -112,65 +100,56 @@ void RequestLoop::on_notify(union sigval)
 	}
 }
 
+// glibc starts a thread for every notification, several times the cost of
+// serving a small file. So the notification thread drains the queue and
+// hands it to the busy hook (the transfer engine, whose threads then take
+// requests as they come, in parallel, woken by epoll) instead of
+// registering again; registered_ stays true, as the queue is watched.
+// After a pause in requests the hook calls rest(), which registers again
+// and drains once more, as start() does.
 void RequestLoop::notified()
 {
 	std::shared_lock guard(g_loop_lock);
 	RequestLoop *self = g_loop;
 	if (!self || self->stopping_.load())
 		return;
+	if (self->busy_hook_) {
+		self->drain();
+		if (self->busy_hook_())
+			return;
+	}
 	// Re-register before draining, so that nothing arriving meanwhile is missed.
 	self->registered_.store(false);
 	self->arm();
 	self->drain();
-	if (!self->registered_.load() || self->stopping_.load())
-		return;
-	if (g_lingering.exchange(true)) {
-		// Another thread lingers, and this one registered again: each
-		// request would cost a thread again. Give the registration back up,
-		// unless the lingering thread is leaving (it registers then).
-		std::lock_guard arm_guard(self->arm_lock_);
-		if (g_lingering.load())
-			notify_cancel(self->queue_.get());
-		return;
-	}
-	{
-		// registered_ stays true: the dispatcher is armed, by this thread
-		// instead of a notification, and the owner need not poll.
-		std::lock_guard arm_guard(self->arm_lock_);
-		notify_cancel(self->queue_.get());
-	}
-	linger(self);
-	if (!self->stopping_.load()) {
-		self->arm();
-		self->drain();
-	}
 }
 
-void RequestLoop::linger(RequestLoop *self)
+RequestLoop::Taken RequestLoop::take_one()
 {
-	// Cleared on the way out, even by an exception: first, so that a
-	// notification right after arm() may linger; under the lock, so that
-	// no thread that saw it set cancels the registration made next.
-	struct Clear {
-		RequestLoop *self;
-		~Clear()
-		{
-			std::lock_guard arm_guard(self->arm_lock_);
-			g_lingering.store(false);
-		}
-	} clear{self};
-	for (int idle_ms = 0; idle_ms < kLingerIdleMs && !self->stopping_.load();) {
-		struct pollfd p = {self->queue_.get(), POLLIN, 0};
-		int r = poll(&p, 1, kLingerSliceMs);
-		if ((r < 0 && errno != EINTR) || (r > 0 && !(p.revents & POLLIN)))
-			break;
-		if (r <= 0) {
-			idle_ms += r == 0 ? kLingerSliceMs : 0;
-			continue;
-		}
-		idle_ms = 0;
-		self->drain();
+	thread_local std::vector<std::uint8_t> buf;
+	if (buf.size() < message_size_)
+		buf.resize(message_size_);
+	std::shared_lock guard(g_loop_lock);
+	if (g_loop != this || stopping_.load())
+		return {};
+	heartbeat_.fetch_add(1);
+	std::lock_guard dispatch_guard(dispatch_lock_);
+	long n = queue_.try_receive(buf);
+	if (n < 0) {
+		if (n != -EAGAIN)
+			spdlog::error("Receiving from the server queue failed: {}", errno_string(n));
+		return {};
 	}
+	return {true, dispatch(std::span(buf).first(static_cast<std::size_t>(n)))};
+}
+
+void RequestLoop::rest()
+{
+	std::shared_lock guard(g_loop_lock);
+	if (g_loop != this || stopping_.load())
+		return;
+	arm();
+	drain();
 }
 
 int RequestLoop::arm()
@@ -234,30 +213,42 @@ void RequestLoop::drain()
 		buf.resize(message_size_);
 	heartbeat_.fetch_add(1);
 	while (!stopping_.load()) {
-		long n = queue_.try_receive(buf);
-		if (n < 0) {
-			if (n != -EAGAIN)
-				spdlog::error("Receiving from the server queue failed: {}", errno_string(n));
-			return;
+		TransferPtr start;
+		{
+			// Several threads may drain at once; a request is taken and
+			// admitted under this lock, so that a session's requests are
+			// admitted in the order they were sent, and run after it.
+			std::lock_guard guard(dispatch_lock_);
+			long n = queue_.try_receive(buf);
+			if (n < 0) {
+				if (n != -EAGAIN)
+					spdlog::error("Receiving from the server queue failed: {}",
+					              errno_string(n));
+				return;
+			}
+			start = dispatch(std::span(buf).first(static_cast<std::size_t>(n)));
 		}
-		dispatch(std::span(buf).first(static_cast<std::size_t>(n)));
+		if (start)
+			transfers_.run(std::move(start));
 	}
 }
 
 // A thread boundary too (it runs on notification threads and the owner's):
 // an exception fails this one request.
-void RequestLoop::dispatch(std::span<const std::uint8_t> msg)
+TransferPtr RequestLoop::dispatch(std::span<const std::uint8_t> msg)
 {
 	Job job;
 	job.received_usec = monotonic_usec();
+	TransferPtr start;
 	try {
-		dispatch_job(msg, job);
-		return;
+		dispatch_job(msg, job, start);
+		return start;
 	} catch (const std::exception &e) {
 		fail_job(job, msg.size(), e.what());
 	} catch (...) {
 		fail_job(job, msg.size(), "unknown exception");
 	}
+	return nullptr;
 }
 
 void RequestLoop::fail_job(Job &job, std::size_t size, const char *what) noexcept
@@ -277,7 +268,7 @@ void RequestLoop::fail_job(Job &job, std::size_t size, const char *what) noexcep
 	}
 }
 
-void RequestLoop::dispatch_job(std::span<const std::uint8_t> msg, Job &job)
+void RequestLoop::dispatch_job(std::span<const std::uint8_t> msg, Job &job, TransferPtr &start)
 {
 	auto status = protocol::decode_request(msg, job.request);
 	const protocol::Request &req = job.request;
@@ -315,7 +306,7 @@ void RequestLoop::dispatch_job(std::span<const std::uint8_t> msg, Job &job)
 		refuse_now(job, Error{ENAMETOOLONG, "path too long"});
 		return;
 	}
-	SubmitResult submitted = transfers_.submit(std::move(job));
+	SubmitResult submitted = transfers_.submit(std::move(job), start);
 	if (submitted == SubmitResult::Accepted)
 		return;
 	// Not taken: the job is intact.

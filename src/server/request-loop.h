@@ -45,6 +45,18 @@ public:
 
 	// Receives and dispatches until the queue is empty.
 	void drain();
+	// Called by a notification thread once it drained the queue, instead
+	// of registering again: whoever watches the queue while requests keep
+	// coming calls take_one() when it is readable, and rest() after a pause.
+	// The hook returns false if it cannot watch: the thread registers again.
+	void set_busy_hook(std::function<bool()> hook) { busy_hook_ = std::move(hook); }
+	struct Taken {
+		bool received = false; // false: the queue was empty (or the loop stopped)
+		TransferPtr start;     // to run() once the caller lets another take one
+	};
+	// Receives and dispatches one request.
+	Taken take_one();
+	void rest();
 	// Re-registers and drains if the registration was lost, or if requests
 	// wait while no drain ran since the last call (a notification thread
 	// that glibc failed to start). Called periodically; true when registered.
@@ -62,11 +74,11 @@ private:
 	static void on_notify(union sigval);
 	static void notified();
 	int arm();
-	void dispatch(std::span<const std::uint8_t> msg);
-	void dispatch_job(std::span<const std::uint8_t> msg, Job &job);
+	// Returns the transfer to run once the dispatch lock is released.
+	TransferPtr dispatch(std::span<const std::uint8_t> msg);
+	void dispatch_job(std::span<const std::uint8_t> msg, Job &job, TransferPtr &start);
 	void fail_job(Job &job, std::size_t size, const char *what) noexcept;
 	void refuse_now(Job &job, const Error &err);
-	static void linger(RequestLoop *self);
 	void log_dropped(std::size_t size, std::string_view why, std::uint64_t now_usec);
 	// session-open.cpp: OPEN, and the answer to a version-1 client.
 	void open_session(std::size_t size, Job &job);
@@ -82,7 +94,9 @@ private:
 	ServerStats &stats_;
 	SessionTable &sessions_;
 	std::size_t message_size_ = 0;
+	std::function<bool()> busy_hook_;
 	std::mutex arm_lock_;
+	std::mutex dispatch_lock_;
 	UniqueFD wake_;
 	std::atomic<bool> registered_{false};
 	std::atomic<bool> stopping_{false};

@@ -74,16 +74,14 @@ void TransferEngine::start_locked(const Job &job)
 	running_sessions_.insert(job.session.get());
 }
 
-SubmitResult TransferEngine::submit(Job &&job)
+SubmitResult TransferEngine::submit(Job &&job, TransferPtr &start)
 {
-	std::unique_lock guard(lock_);
+	std::lock_guard guard(lock_);
 	if (stopping_)
 		return SubmitResult::Busy;
 	if (admissible_locked(job)) {
 		start_locked(job);
-		TransferPtr t = std::make_shared<Transfer>(std::move(job), env_);
-		guard.unlock();
-		drive(std::move(t));
+		start = std::make_shared<Transfer>(std::move(job), env_);
 		return SubmitResult::Accepted;
 	}
 	if (waiting_.size() >= limits_.backlog)
@@ -97,6 +95,67 @@ SubmitResult TransferEngine::submit(Job &&job)
 	u.waiting++;
 	waiting_.push_back(std::move(job));
 	return SubmitResult::Accepted;
+}
+
+void TransferEngine::set_request_queue(int fd, TakeRequest take, std::function<void()> rest)
+{
+	std::lock_guard guard(lock_);
+	request_fd_ = fd;
+	take_request_ = std::move(take);
+	rest_requests_ = std::move(rest);
+}
+
+bool TransferEngine::requests_busy()
+{
+	std::lock_guard guard(lock_);
+	last_request_usec_.store(monotonic_usec());
+	if (watching_requests_)
+		return true;
+	if (stopping_ || request_fd_ < 0)
+		return false;
+	// One-shot: the thread woken takes one request and arms the queue again
+	// before it runs it, so another thread may take the next meanwhile, and
+	// a session's requests are admitted in order. Without it every waiting
+	// thread would wake for each request.
+	struct epoll_event ev = {};
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	ev.data.u64 = kRequestsKey;
+	if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, request_fd_, &ev) < 0) {
+		spdlog::error("Cannot watch the server queue with epoll: {}; a notification thread "
+		              "serves each request",
+		              errno_string(errno));
+		return false;
+	}
+	watching_requests_ = true;
+	if (!timer_armed_)
+		arm_timer(true);
+	return true;
+}
+
+void TransferEngine::unwatch_requests_locked()
+{
+	if (!watching_requests_)
+		return;
+	epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, request_fd_, nullptr);
+	watching_requests_ = false;
+}
+
+void TransferEngine::take_request()
+{
+	auto [received, start] = take_request_();
+	if (received)
+		last_request_usec_.store(monotonic_usec());
+	{
+		std::lock_guard guard(lock_);
+		if (watching_requests_) {
+			struct epoll_event ev = {};
+			ev.events = EPOLLIN | EPOLLONESHOT;
+			ev.data.u64 = kRequestsKey;
+			epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, request_fd_, &ev);
+		}
+	}
+	if (start)
+		drive(std::move(start));
 }
 
 void TransferEngine::set_limits(TransferLimits limits)
@@ -134,13 +193,14 @@ void TransferEngine::drive(TransferPtr first) noexcept
 	while (!work.empty()) {
 		TransferPtr t = std::move(work.back());
 		work.pop_back();
-		if (t->pump() == Transfer::Step::Full && park(t))
+		Transfer::Step step = t->pump(kTurnMessages);
+		if (step != Transfer::Step::Done && park(t, step == Transfer::Step::Yield))
 			continue;
 		end(*t, work);
 	}
 }
 
-bool TransferEngine::park(const TransferPtr &t)
+bool TransferEngine::park(const TransferPtr &t, bool /*yield*/)
 {
 	int fd = t->session().reply.get();
 	std::lock_guard guard(lock_);
@@ -160,7 +220,7 @@ bool TransferEngine::park(const TransferPtr &t)
 		                                          errno_string(err)));
 		return false;
 	}
-	parked_.emplace(key, Parked{t, monotonic_usec()});
+	parked_.emplace(key, Parked{t, t->last_sent_usec()});
 	if (!timer_armed_)
 		arm_timer(true);
 	return true;
@@ -210,6 +270,8 @@ void TransferEngine::run()
 				return;
 			if (key == kTimerKey)
 				sweep();
+			else if (key == kRequestsKey)
+				take_request();
 			else
 				resume(key);
 		}
@@ -261,9 +323,16 @@ void TransferEngine::sweep()
 	std::uint64_t ticks;
 	[[maybe_unused]] ssize_t n = read(timer_.get(), &ticks, sizeof(ticks));
 	std::vector<std::pair<TransferPtr, Error>> expired;
+	bool rest = false;
 	{
 		std::lock_guard guard(lock_);
 		std::uint64_t now = monotonic_usec();
+		auto pause = static_cast<std::uint64_t>(
+		        std::chrono::duration_cast<std::chrono::microseconds>(kRequestPause).count());
+		if (watching_requests_ && now - last_request_usec_.load() >= pause) {
+			unwatch_requests_locked();
+			rest = true;
+		}
 		for (auto it = parked_.begin(); it != parked_.end();) {
 			if (auto why = expired_locked(*it->second.transfer, it->second.since_usec, now)) {
 				expired.emplace_back(std::move(it->second.transfer), std::move(*why));
@@ -271,13 +340,16 @@ void TransferEngine::sweep()
 			} else
 				++it;
 		}
-		if (parked_.empty())
+		if (parked_.empty() && !watching_requests_)
 			arm_timer(false);
 		struct epoll_event ev = {};
 		ev.events = EPOLLIN | EPOLLONESHOT;
 		ev.data.u64 = kTimerKey;
 		epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, timer_.get(), &ev);
 	}
+	// Registered again and drained: requests arriving from now on notify.
+	if (rest)
+		rest_requests_();
 	std::vector<TransferPtr> next;
 	for (auto &[t, why] : expired) {
 		t->give_up(std::move(why));
@@ -291,6 +363,7 @@ void TransferEngine::stop_accepting()
 {
 	std::lock_guard guard(lock_);
 	stopping_ = true;
+	unwatch_requests_locked();
 }
 
 bool TransferEngine::wait_idle(std::chrono::milliseconds timeout)

@@ -50,10 +50,22 @@ public:
 	TransferEngine(const TransferEngine &) = delete;
 	TransferEngine &operator=(const TransferEngine &) = delete;
 
-	// Starts @job's transfer on this thread if its session, uid and the
-	// server may run one more, or queues it in the backlog; @job is left
-	// intact unless accepted.
-	[[nodiscard]] SubmitResult submit(Job &&job) override;
+	// Admits @job's transfer (@start: run() it now) if its session, uid and
+	// the server may run one more, or queues it in the backlog; @job is
+	// left intact unless accepted.
+	[[nodiscard]] SubmitResult submit(Job &&job, TransferPtr &start) override;
+	void run(TransferPtr transfer) override { drive(std::move(transfer)); }
+
+	// Requests: while they keep coming, the engine threads take them off
+	// the server queue @fd (readable when one waits), one at a time with
+	// @take (receive and admit), and run each on the thread that took it;
+	// after kRequestPause without one, @rest hands the queue back to
+	// mq_notify. Set once.
+	using TakeRequest = std::function<std::pair<bool, TransferPtr>()>;
+	void set_request_queue(int fd, TakeRequest take, std::function<void()> rest);
+	// Starts watching the request queue (from a notification thread);
+	// false if it cannot.
+	bool requests_busy();
 	// Apply to requests submitted and started from now on.
 	void set_limits(TransferLimits limits);
 
@@ -81,9 +93,13 @@ public:
 	// closed sessions, and how long shutdown leaves them to send ERROR.
 	static constexpr std::chrono::milliseconds kSweepInterval{100};
 	static constexpr std::chrono::milliseconds kAbortSlice{100};
+	static constexpr std::chrono::milliseconds kRequestPause{100};
+	// A transfer sends at most this many messages in one turn, then lets
+	// the thread take other requests and transfers: a client that reads as
+	// fast as the server sends holds no thread for long.
+	static constexpr unsigned kTurnMessages = 64;
 
 private:
-	using TransferPtr = std::shared_ptr<Transfer>;
 	struct UserCount {
 		unsigned running = 0;
 		unsigned waiting = 0;
@@ -95,12 +111,17 @@ private:
 	void drive(TransferPtr t) noexcept;
 	// Ends @t; queues in @next the waiting transfers its end lets start.
 	void end(Transfer &t, std::vector<TransferPtr> &next);
-	bool park(const TransferPtr &t);
+	// Waits for room in @t's reply queue (@yield: it has room, @t only
+	// gives others their turn); false if it cannot (@t is then lost). Its
+	// send timeout runs from the last message it sent.
+	bool park(const TransferPtr &t, bool yield);
 	void run();
 	void resume(std::uint64_t key);
 	void sweep();
 	void start_waiting_locked(std::vector<TransferPtr> &next);
 	void arm_timer(bool on);
+	void unwatch_requests_locked();
+	void take_request();
 	[[nodiscard]] std::optional<Error> expired_locked(const Transfer &t, std::uint64_t since_usec,
 	                                                  std::uint64_t now) const;
 
@@ -120,7 +141,7 @@ private:
 	std::unordered_set<const Session *> running_sessions_;
 	struct Parked {
 		TransferPtr transfer;
-		std::uint64_t since_usec;
+		std::uint64_t since_usec; // the last message sent, or the start
 	};
 	std::unordered_map<std::uint64_t, Parked> parked_; // by epoll key
 	std::uint64_t next_key_ = kFirstKey;
@@ -129,11 +150,16 @@ private:
 	bool stopping_ = false;
 	bool quit_ = false;
 	bool timer_armed_ = false;
+	int request_fd_ = -1;
+	TakeRequest take_request_;
+	std::function<void()> rest_requests_;
+	bool watching_requests_ = false;
+	std::atomic<std::uint64_t> last_request_usec_{0};
 	std::atomic<std::uint64_t> progress_{0};
 	std::vector<std::thread> threads_;
 
 	// epoll keys of the timer and the quit event; parked transfers' follow.
-	static constexpr std::uint64_t kTimerKey = 0, kQuitKey = 1, kFirstKey = 2;
+	static constexpr std::uint64_t kTimerKey = 0, kQuitKey = 1, kRequestsKey = 2, kFirstKey = 3;
 };
 
 } // namespace fileserver

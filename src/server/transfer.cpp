@@ -7,6 +7,7 @@
 
 #include "server/operations.h"
 #include "util/errno-util.h"
+#include "util/time-util.h"
 
 namespace fileserver {
 
@@ -73,7 +74,7 @@ void Transfer::start()
 		fail(source.take_error());
 }
 
-Transfer::Step Transfer::pump() noexcept
+Transfer::Step Transfer::pump(unsigned budget) noexcept
 {
 	// One buffer per thread for every transfer it runs: a message is made
 	// and sent at once, so a parked transfer keeps none.
@@ -82,7 +83,7 @@ Transfer::Step Transfer::pump() noexcept
 		try {
 			if (message.size() < session().message_size)
 				message.resize(session().message_size);
-			return send_all(std::span(message).first(session().message_size));
+			return send(std::span(message).first(session().message_size), budget);
 		} catch (const std::exception &e) {
 			if (error_) // even the ERROR failed: give the client up
 				lost_ = internal_error(e.what());
@@ -97,16 +98,16 @@ Transfer::Step Transfer::pump() noexcept
 	}
 }
 
-Transfer::Step Transfer::send_all(std::span<std::uint8_t> message)
+Transfer::Step Transfer::send(std::span<std::uint8_t> message, unsigned budget)
 {
 	auto payload = message.subspan(protocol::kReplyHeaderSize);
-	for (;;) {
+	for (unsigned sent = 0;; sent++) {
+		if (sent == budget) {
+			last_sent_usec_ = monotonic_usec();
+			return Step::Yield;
+		}
 		if (lost_)
 			return Step::Done;
-		if (session().closed.load()) {
-			lost_ = Error{ECANCELED, "session closed"};
-			return Step::Done;
-		}
 		if (env_.aborting.load() && !error_)
 			fail(shutting_down());
 		if (!source_)
@@ -119,11 +120,20 @@ Transfer::Step Transfer::send_all(std::span<std::uint8_t> message)
 				fail(piece.take_error());
 			continue;
 		}
+		// Done before the session is looked at: a client that got its END
+		// may close its session (or exit) at once.
 		if (piece->done)
 			return Step::Done;
+		if (session().closed.load()) {
+			lost_ = Error{ECANCELED, "session closed"};
+			return Step::Done;
+		}
 		int r = out_.try_send(session().reply, *piece, message);
-		if (r == -EAGAIN)
+		if (r == -EAGAIN) {
+			if (sent > 0)
+				last_sent_usec_ = monotonic_usec();
 			return Step::Full;
+		}
 		if (r < 0) {
 			lost_ = Error::from_errno(r, "cannot send to client: " + errno_string(r));
 			return Step::Done;

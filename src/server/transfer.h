@@ -40,11 +40,13 @@ public:
 	Transfer &operator=(const Transfer &) = delete;
 
 	enum class Step {
-		Done, // the reply is complete, or the client is lost
-		Full, // the reply queue is full: pump() again once it has room
+		Done,  // the reply is complete, or the client is lost
+		Full,  // the reply queue is full: pump() again once it has room
+		Yield, // @budget messages sent: pump() again after the others' turn
 	};
-	// Sends what the reply queue takes, without waiting.
-	Step pump() noexcept;
+	// Sends what the reply queue takes, at most @budget messages, without
+	// waiting.
+	Step pump(unsigned budget) noexcept;
 	// The client is lost for @why (send timeout, exit, shutdown): the
 	// transfer is done, and finish() records why.
 	void give_up(Error why) { lost_ = std::move(why); }
@@ -54,11 +56,13 @@ public:
 	[[nodiscard]] const Session &session() const { return *job_.session; }
 	[[nodiscard]] uid_t uid() const { return job_.client_uid; }
 	[[nodiscard]] std::chrono::milliseconds send_timeout() const;
+	// When it last sent a message (or was received, before the first).
+	[[nodiscard]] std::uint64_t last_sent_usec() const { return last_sent_usec_; }
 
 private:
 	void fail(Error err);
 	void start();
-	Step send_all(std::span<std::uint8_t> message);
+	Step send(std::span<std::uint8_t> message, unsigned budget);
 
 	Job job_;
 	const TransferEnv &env_;
@@ -66,6 +70,7 @@ private:
 	ReplyStream out_;
 	std::optional<Error> error_; // the error the reply ends with (ERROR)
 	std::optional<Error> lost_;  // why the client is lost, if it is
+	std::uint64_t last_sent_usec_;
 };
 
 // The log record of @job, with its session's proven uid, id and pid.
