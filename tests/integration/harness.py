@@ -607,8 +607,8 @@ class FileserverTestCase(unittest.TestCase):
     def frozen_get(self, path, *get_args, timeout=10):
         """Starts `get PATH GET_ARGS...` and returns (client, QueueWatch of
         its reply queue) once the server has begun sending the GET's replies
-        while the client is stopped: the server then blocks on the full
-        reply queue, mid-transfer. Ordering without timing: the server is
+        while the client is stopped: the transfer then waits for room in the
+        full reply queue, mid-way. Ordering without timing: the server is
         held while the client sends its OPEN, the client while the server
         answers it, the server while the client sends its GET, and the
         client while the server replies (the first reply may go straight to
