@@ -829,8 +829,10 @@ def private_ipc_namespace():
     its own, with its mqueue file system on /dev/mqueue in a mount
     namespace of its own: its queues count against no one else's
     fs.mqueue.queues_max (256 per namespace), and /dev/mqueue shows only
-    them. Needs root; False (and nothing changed) if that fails. Call it
-    before anything looks at the mqueue file system."""
+    them. (A host without /dev/mqueue keeps it so: mqueue_dir() then mounts
+    the new namespace's file system on a directory of its own.) Needs root;
+    False (and nothing changed) if that fails. Call it before anything
+    looks at the mqueue file system."""
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     clone_newns, clone_newipc, ms_rec, ms_private = 0x00020000, 0x08000000, 16384, 1 << 18
@@ -838,7 +840,7 @@ def private_ipc_namespace():
         return False
     if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
         raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
-    if libc.mount(b"mqueue", b"/dev/mqueue", b"mqueue", 0, None) != 0:
+    if os.path.isdir("/dev/mqueue") and libc.mount(b"mqueue", b"/dev/mqueue", b"mqueue", 0, None) != 0:
         raise OSError(ctypes.get_errno(), "mount -t mqueue /dev/mqueue")
     return True
 
