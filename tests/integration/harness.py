@@ -824,15 +824,58 @@ class FileserverTestCase(unittest.TestCase):
             self.fail(f"client reply queues left behind: {leftovers}")
 
 
+def _dev_with_mqueue_dir(libc):
+    """Gives /dev a mqueue directory in this mount namespace only, on a host
+    whose /dev has none (fileserverctl finds its uid's stale queues under
+    /dev/mqueue): an overlay of the host's /dev, its own mounts (/dev/pts,
+    /dev/shm, ...) moved onto it, its new files on a tmpfs. The host's /dev
+    is not changed; the scratch directory goes at exit."""
+    import atexit
+    import ctypes
+    ms_move, mnt_detach = 8192, 2
+    mounts = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            mounts.append((fields[0], fields[1], fields[4]))
+    dev_id = [m[0] for m in mounts if m[2] == "/dev"][-1]
+    children = [m[2] for m in mounts if m[1] == dev_id and m[2].startswith("/dev/")]
+    scratch = tempfile.mkdtemp(prefix="fstest-dev-")
+
+    def remove_scratch():
+        libc.umount2(scratch.encode(), mnt_detach)
+        os.rmdir(scratch)
+    atexit.register(remove_scratch)
+
+    def mount(source, target, fstype, flags, data=None):
+        if libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
+                      data.encode() if data else None) != 0:
+            raise OSError(ctypes.get_errno(), f"mount {source} on {target}")
+    mount("tmpfs", scratch, "tmpfs", 0, "mode=0700")
+    for d in ("upper", "work", "held"):
+        os.mkdir(os.path.join(scratch, d))
+    os.mkdir(os.path.join(scratch, "upper", "mqueue"), 0o755)
+    held = []
+    for i, path in enumerate(children):
+        target = os.path.join(scratch, "held", str(i))
+        os.mkdir(target)
+        mount(path, target, None, ms_move)
+        held.append((target, path))
+    mount("overlay", "/dev", "overlay", 0,
+          f"lowerdir=/dev,upperdir={scratch}/upper,workdir={scratch}/work")
+    for target, path in held:
+        mount(target, path, None, ms_move)
+
+
 def private_ipc_namespace():
     """Moves this process (and so all it starts) into an IPC namespace of
     its own, with its mqueue file system on /dev/mqueue in a mount
     namespace of its own: its queues count against no one else's
     fs.mqueue.queues_max (256 per namespace), and /dev/mqueue shows only
-    them. (A host without /dev/mqueue keeps it so: mqueue_dir() then mounts
-    the new namespace's file system on a directory of its own.) Needs root;
-    False (and nothing changed) if that fails. Call it before anything
-    looks at the mqueue file system."""
+    them. (On a host whose /dev has no mqueue directory, /dev gets one in
+    that mount namespace: _dev_with_mqueue_dir.) Needs root; False (and
+    nothing changed) if that fails. Call it before anything looks at the
+    mqueue file system."""
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     clone_newns, clone_newipc, ms_rec, ms_private = 0x00020000, 0x08000000, 16384, 1 << 18
@@ -840,7 +883,9 @@ def private_ipc_namespace():
         return False
     if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
         raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
-    if os.path.isdir("/dev/mqueue") and libc.mount(b"mqueue", b"/dev/mqueue", b"mqueue", 0, None) != 0:
+    if not os.path.isdir("/dev/mqueue"):
+        _dev_with_mqueue_dir(libc)
+    if libc.mount(b"mqueue", b"/dev/mqueue", b"mqueue", 0, None) != 0:
         raise OSError(ctypes.get_errno(), "mount -t mqueue /dev/mqueue")
     return True
 
