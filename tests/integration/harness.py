@@ -829,7 +829,8 @@ def _dev_with_mqueue_dir(libc):
     whose /dev has none (fileserverctl finds its uid's stale queues under
     /dev/mqueue): an overlay of the host's /dev, its own mounts (/dev/pts,
     /dev/shm, ...) moved onto it, its new files on a tmpfs. The host's /dev
-    is not changed; the scratch directory goes at exit."""
+    is not changed; the scratch directory goes at exit. False (and /dev as
+    it was) if the overlay cannot be made."""
     import atexit
     import ctypes
     ms_move, mnt_detach = 8192, 2
@@ -844,7 +845,10 @@ def _dev_with_mqueue_dir(libc):
 
     def remove_scratch():
         libc.umount2(scratch.encode(), mnt_detach)
-        os.rmdir(scratch)
+        try:
+            os.rmdir(scratch)
+        except OSError:
+            pass
     atexit.register(remove_scratch)
 
     def mount(source, target, fstype, flags, data=None):
@@ -861,10 +865,15 @@ def _dev_with_mqueue_dir(libc):
         os.mkdir(target)
         mount(path, target, None, ms_move)
         held.append((target, path))
-    mount("overlay", "/dev", "overlay", 0,
-          f"lowerdir=/dev,upperdir={scratch}/upper,workdir={scratch}/work")
+    try:
+        mount("overlay", "/dev", "overlay", 0,
+              f"lowerdir=/dev,upperdir={scratch}/upper,workdir={scratch}/work")
+        made = True
+    except OSError:
+        made = False
     for target, path in held:
         mount(target, path, None, ms_move)
+    return made
 
 
 def private_ipc_namespace():
@@ -873,9 +882,9 @@ def private_ipc_namespace():
     namespace of its own: its queues count against no one else's
     fs.mqueue.queues_max (256 per namespace), and /dev/mqueue shows only
     them. (On a host whose /dev has no mqueue directory, /dev gets one in
-    that mount namespace: _dev_with_mqueue_dir.) Needs root; False (and
-    nothing changed) if that fails. Call it before anything looks at the
-    mqueue file system."""
+    that mount namespace: _dev_with_mqueue_dir; failing that, mqueue_dir()
+    mounts it elsewhere.) Needs root; False (and nothing changed) if that
+    fails. Call it before anything looks at the mqueue file system."""
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     clone_newns, clone_newipc, ms_rec, ms_private = 0x00020000, 0x08000000, 16384, 1 << 18
@@ -883,8 +892,8 @@ def private_ipc_namespace():
         return False
     if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
         raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
-    if not os.path.isdir("/dev/mqueue"):
-        _dev_with_mqueue_dir(libc)
+    if not os.path.isdir("/dev/mqueue") and not _dev_with_mqueue_dir(libc):
+        return True  # mqueue_dir() mounts the namespace's file system elsewhere
     if libc.mount(b"mqueue", b"/dev/mqueue", b"mqueue", 0, None) != 0:
         raise OSError(ctypes.get_errno(), "mount -t mqueue /dev/mqueue")
     return True
