@@ -24,7 +24,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
-from harness import DATA, END, META, MiB, OP_GET  # noqa: E402
+from harness import DATA, END, META, MiB, OP_GET, wait_until  # noqa: E402
 
 STALLED = 24   # stalled clients
 PER_UID = 3    # stalled clients per uid (about 9 reply queues of 10 x 8 KiB fit in a uid's budget)
@@ -58,6 +58,7 @@ class StalledClientsTestCase(harness.FileserverTestCase):
                        for i, n in enumerate((0, 1, 8144, 20000, 100003))}
         uids = self.other_uids(1 + STALLED // PER_UID)
         self.fresh_uid, self.stall_uids = uids[0], uids[1:]
+        self.fresh_requests = 0
         self.assertNotIn(self.uid, uids)
         self.assertEqual(len(set(uids)), len(uids))
 
@@ -83,7 +84,8 @@ class StalledClientsTestCase(harness.FileserverTestCase):
         self.client_uid = self.fresh_uid
 
     def assert_fresh_client_served(self):
-        """A client of another uid gets every small file and the big one, byte for byte."""
+        """A client of another uid gets every small file and the big one,
+        byte for byte; the server logs each of its requests as served."""
         self.as_fresh_client()
         try:
             for name, data in self.smalls.items():
@@ -95,6 +97,16 @@ class StalledClientsTestCase(harness.FileserverTestCase):
             self.assertEqual(harness.sha256(r.stdout), harness.sha256(self.big))
         finally:
             self.client_uid = None
+        self.fresh_requests += len(self.smalls) + 2
+
+        def logged():
+            lines = [line for line in self.daemon.log().splitlines() if f" uid={self.fresh_uid} " in line]
+            return lines if len(lines) >= self.fresh_requests else None
+        # (A client may have its whole reply a moment before the server logs the request.)
+        records = wait_until(logged, WAIT, "the log records of the fresh client's requests")
+        self.assertEqual(len(records), self.fresh_requests, records)
+        self.assertEqual([line for line in records if " outcome=ok " not in line], [],
+                         "requests answered in full but not logged as served")
 
     def log_records_of(self, pid):
         """The daemon's log lines of requests of the session of client @pid."""
