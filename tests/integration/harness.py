@@ -607,8 +607,8 @@ class FileserverTestCase(unittest.TestCase):
     def frozen_get(self, path, *get_args, timeout=10):
         """Starts `get PATH GET_ARGS...` and returns (client, QueueWatch of
         its reply queue) once the server has begun sending the GET's replies
-        while the client is stopped: the server then blocks on the full
-        reply queue, mid-transfer. Ordering without timing: the server is
+        while the client is stopped: the transfer then waits for room in the
+        full reply queue, mid-way. Ordering without timing: the server is
         held while the client sends its OPEN, the client while the server
         answers it, the server while the client sends its GET, and the
         client while the server replies (the first reply may go straight to
@@ -824,13 +824,67 @@ class FileserverTestCase(unittest.TestCase):
             self.fail(f"client reply queues left behind: {leftovers}")
 
 
+def _dev_with_mqueue_dir(libc):
+    """Gives /dev a mqueue directory in this mount namespace only, on a host
+    whose /dev has none (fileserverctl finds its uid's stale queues under
+    /dev/mqueue): an overlay of the host's /dev, its own mounts (/dev/pts,
+    /dev/shm, ...) moved onto it, its new files on a tmpfs. The host's /dev
+    is not changed; the scratch directory goes at exit. False (and /dev as
+    it was) if the overlay cannot be made."""
+    import atexit
+    import ctypes
+    ms_move, mnt_detach = 8192, 2
+    mounts = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            mounts.append((fields[0], fields[1], fields[4]))
+    dev_id = [m[0] for m in mounts if m[2] == "/dev"][-1]
+    children = [m[2] for m in mounts if m[1] == dev_id and m[2].startswith("/dev/")]
+    scratch = tempfile.mkdtemp(prefix="fstest-dev-")
+
+    def remove_scratch():
+        libc.umount2(scratch.encode(), mnt_detach)
+        try:
+            os.rmdir(scratch)
+        except OSError:
+            pass
+    atexit.register(remove_scratch)
+
+    def mount(source, target, fstype, flags, data=None):
+        if libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
+                      data.encode() if data else None) != 0:
+            raise OSError(ctypes.get_errno(), f"mount {source} on {target}")
+    mount("tmpfs", scratch, "tmpfs", 0, "mode=0700")
+    for d in ("upper", "work", "held"):
+        os.mkdir(os.path.join(scratch, d))
+    os.mkdir(os.path.join(scratch, "upper", "mqueue"), 0o755)
+    held = []
+    for i, path in enumerate(children):
+        target = os.path.join(scratch, "held", str(i))
+        os.mkdir(target)
+        mount(path, target, None, ms_move)
+        held.append((target, path))
+    try:
+        mount("overlay", "/dev", "overlay", 0,
+              f"lowerdir=/dev,upperdir={scratch}/upper,workdir={scratch}/work")
+        made = True
+    except OSError:
+        made = False
+    for target, path in held:
+        mount(target, path, None, ms_move)
+    return made
+
+
 def private_ipc_namespace():
     """Moves this process (and so all it starts) into an IPC namespace of
     its own, with its mqueue file system on /dev/mqueue in a mount
     namespace of its own: its queues count against no one else's
     fs.mqueue.queues_max (256 per namespace), and /dev/mqueue shows only
-    them. Needs root; False (and nothing changed) if that fails. Call it
-    before anything looks at the mqueue file system."""
+    them. (On a host whose /dev has no mqueue directory, /dev gets one in
+    that mount namespace: _dev_with_mqueue_dir; failing that, mqueue_dir()
+    mounts it elsewhere.) Needs root; False (and nothing changed) if that
+    fails. Call it before anything looks at the mqueue file system."""
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     clone_newns, clone_newipc, ms_rec, ms_private = 0x00020000, 0x08000000, 16384, 1 << 18
@@ -838,6 +892,8 @@ def private_ipc_namespace():
         return False
     if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
         raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
+    if not os.path.isdir("/dev/mqueue") and not _dev_with_mqueue_dir(libc):
+        return True  # mqueue_dir() mounts the namespace's file system elsewhere
     if libc.mount(b"mqueue", b"/dev/mqueue", b"mqueue", 0, None) != 0:
         raise OSError(ctypes.get_errno(), "mount -t mqueue /dev/mqueue")
     return True

@@ -151,7 +151,7 @@ class AttackerBytesTest(harness.FileserverTestCase):
         d = self.start_daemon(workers=1, send_timeout_ms=60000)
         target = os.path.join(self.victim_out, "OUT")
         # harness.frozen_get: the victim's client stopped once the server has
-        # begun replying, the server blocked on its full reply queue.
+        # begun replying, the transfer waiting for room in its full reply queue.
         p, _ = self.frozen_get("incoming/big", "-o", target, timeout=60)
         try:
             self.as_attacker("dd", "of=incoming/big", "bs=1M", "iflag=fullblock", "conv=notrunc", "status=none",

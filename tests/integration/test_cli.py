@@ -17,8 +17,8 @@ from harness import DEXIT_BAD_CONFIG, DEXIT_USAGE, EXIT_USAGE  # noqa: E402
 class DaemonConfigTest(harness.FileserverTestCase):
 
     def test_check_config_prints_json(self):
-        config = self.make_config(workers=3, backlog=7, log_level="warning", send_timeout_ms=1234,
-                                  shutdown_timeout_ms=4321, queue_max_messages=5,
+        config = self.make_config(workers=3, max_transfers=100, backlog=7, log_level="warning",
+                                  send_timeout_ms=1234, shutdown_timeout_ms=4321, queue_max_messages=5,
                                   queue_message_size=8192)
         path = self.write_config(config)
         r = self.run_daemon("--config", path, "--check-config")
@@ -69,6 +69,22 @@ class DaemonConfigTest(harness.FileserverTestCase):
                     self.assertTrue(r.stderr.strip(), f"{what}: no message")
                     self.assertEqual(r.stdout, b"")
                 self.assertFalse(harness.queue_exists(base["queue"]), f"{what}: queue created")
+
+    def test_max_transfers_bounds(self):
+        # 1..65536; the default (1024) when the key is absent.
+        for value in (1, 65536, None):
+            with self.subTest(max_transfers=value):
+                config = self.make_config() if value is None else self.make_config(max_transfers=value)
+                r = self.run_daemon("--config", self.write_config(config), "--check-config")
+                self.assertEqual(r.returncode, 0, r)
+                self.assertEqual(json.loads(r.stdout)["max_transfers"], 1024 if value is None else value)
+        for value in (0, 65537, -1, 2 ** 64, "8", 8.5):
+            with self.subTest(max_transfers=value):
+                path = self.write_config(self.make_config(max_transfers=value), name="bad.json")
+                r = self.run_daemon("--config", path, "--check-config")
+                self.assertEqual(r.returncode, DEXIT_BAD_CONFIG, r)
+                self.assertIn("max_transfers", r.err)
+                self.assertEqual(r.stdout, b"")
 
     def test_invalid_queue_on_command_line(self):
         path = self.write_config(self.make_config())

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Clients that stall, die or find no server: the server keeps serving, its
-workers are freed, and no client reply queue or temporary file is left."""
+"""Clients that stall, die or find no server: the server keeps serving, a
+stalled client delays no one, the transfer slots of stalled and dead clients
+are freed, and no client reply queue or temporary file is left."""
 
 import os
 import signal
@@ -24,15 +25,18 @@ class StalledClientTest(harness.FileserverTestCase):
         self.big = self.random_file("big.bin", self.BIG)
         self.small = self.random_file("small.bin", 20000)
 
-    def test_killed_client_frees_the_only_worker(self):
-        self.start_daemon(workers=1, send_timeout_ms=1000)
+    def test_killed_client_frees_the_only_transfer_slot(self):
+        # max_transfers=1: the next request runs only once the killed
+        # client's transfer has ended.
+        self.start_daemon(max_transfers=1, send_timeout_ms=1000)
         p = self.start_stalled_client()
         pid = p.pid
         p.kill()
         p.wait(timeout=30)
         self.assertEqual(harness.client_queues(pid), [], "SIGKILLed client left its reply queue")
-        # The worker gives up after send_timeout_ms; the next request then
-        # gets it (the client waits up to 20 s: send timeout plus a margin).
+        # The transfer ends when the server sees the client gone, or at the
+        # latest after send_timeout_ms; the next request then gets the slot
+        # (the client waits up to 20 s: send timeout plus a margin).
         r = self.assert_ok(self.ctl("--timeout", "20", "get", "small.bin", timeout=60))
         self.assertTrue(r.stdout == self.small)
         r = self.assert_ok(self.ctl("--timeout", "20", "get", "big.bin", timeout=60))
@@ -40,10 +44,10 @@ class StalledClientTest(harness.FileserverTestCase):
         self.assertIsNone(self.daemon.proc.poll(), "fileserverd died")
 
     def test_other_clients_served_while_one_stalls(self):
-        self.start_daemon(workers=2, send_timeout_ms=1000)
+        self.start_daemon(max_transfers=2, send_timeout_ms=1000)
         p = self.start_stalled_client()
-        # The other worker serves other clients meanwhile, and afterwards
-        # (the stalled transfer times out) both workers serve again.
+        # The other transfer slot serves other clients meanwhile, and
+        # afterwards (the stalled transfer times out) both slots serve again.
         for _ in range(3):
             r = self.assert_ok(self.ctl("--timeout", "20", "get", "big.bin", timeout=60))
             self.assertEqual(harness.sha256(r.stdout), harness.sha256(self.big))
@@ -57,13 +61,15 @@ class StalledClientTest(harness.FileserverTestCase):
             self.assertTrue(r.stdout == self.small)
 
     def test_abandoned_stalled_client_learns_transfer_failed(self):
-        # workers=1: the next request is served only once the server has
-        # given up on the stalled client (send_timeout_ms).
         self.start_daemon(workers=1, send_timeout_ms=1000)
         # Its own timeout is short: once drained, it waits for the rest in vain.
         p = self.start_stalled_client(timeout=2)
         r = self.assert_ok(self.ctl("--timeout", "20", "get", "small.bin", timeout=60))
         self.assertTrue(r.stdout == self.small)
+        # The server gives up on the stalled client (send_timeout_ms) while
+        # it still reads nothing.
+        harness.wait_until(lambda: "send timed out" in self.daemon.log(), 30,
+                           "the stalled transfer to time out")
         # The stalled client reads what is left in its queue, then must
         # report a failure, not success with a truncated file.
         code, out, err = self.drain(p)
@@ -72,6 +78,24 @@ class StalledClientTest(harness.FileserverTestCase):
         self.assertTrue(out == self.big[:len(out)], "the part received must be correct")
         self.assertTrue(err.strip(), "no message on stderr")
         self.assertEqual(harness.client_queues(p.pid), [])
+
+    def test_stalled_client_does_not_delay_others(self):
+        # workers=1, and the stalled transfer is parked (not timed out: the
+        # send timeout is 60 s) all the while others are served: a transfer
+        # that waits for its client holds no thread.
+        self.start_daemon(workers=1, send_timeout_ms=60000)
+        p = self.start_stalled_client(timeout=60)
+        for _ in range(2):
+            r = self.assert_ok(self.ctl("--timeout", "20", "get", "small.bin", timeout=60))
+            self.assertTrue(r.stdout == self.small)
+            r = self.assert_ok(self.ctl("--timeout", "20", "get", "big.bin", timeout=60))
+            self.assertEqual(harness.sha256(r.stdout), harness.sha256(self.big))
+            self.assert_ok(self.ctl("--timeout", "20", "ping"))
+        self.assertNotIn("send timed out", self.daemon.log())
+        # The stalled transfer was in progress all along: resumed, it completes intact.
+        code, out, err = self.drain(p)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(harness.sha256(out), harness.sha256(self.big))
 
     def test_slow_client_within_send_timeout_completes(self):
         # Stalled, but resumed before the send timeout: nothing is lost.
@@ -82,8 +106,9 @@ class StalledClientTest(harness.FileserverTestCase):
         self.assertEqual(harness.sha256(out), harness.sha256(self.big))
 
     def test_busy_server_says_so(self):
-        # One worker, no backlog: while it is taken, requests are refused as busy.
-        self.start_daemon(workers=1, backlog=0, send_timeout_ms=30000)
+        # One transfer at a time, no backlog: while it runs, requests are
+        # refused as busy.
+        self.start_daemon(max_transfers=1, backlog=0, send_timeout_ms=30000)
         p = self.start_stalled_client()
         r = self.ctl("--timeout", "20", "ping", timeout=60)
         self.assert_exit(r, EXIT_BUSY, ["busy"])
@@ -91,7 +116,7 @@ class StalledClientTest(harness.FileserverTestCase):
         r = self.ctl("--timeout", "20", "get", "small.bin", "-o", target, timeout=60)
         self.assert_exit(r, EXIT_BUSY)
         self.assertEqual(os.listdir(self.out_dir), [])
-        # Release the worker: the stalled transfer completes intact.
+        # Release the slot: the stalled transfer completes intact.
         code, out, err = self.drain(p)
         self.assertEqual(code, 0, err)
         self.assertEqual(harness.sha256(out), harness.sha256(self.big))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Per-uid limits: one user's requests cannot take every worker and the
-whole backlog; over its limit a client hears "busy", others are served."""
+"""Per-uid limits: one user's requests cannot take every transfer slot and
+the whole backlog; over its limit a client hears "busy", others are served."""
 
 import json
 
@@ -17,7 +17,7 @@ class FairnessTest(harness.FileserverTestCase):
             self.skipTest("cannot run processes under another uid")
         big = self.random_file("big.bin", 4 * harness.MiB)
         self.write_file("small.bin", b"small\n")
-        self.start_daemon(workers=2, backlog=8, max_transfers_per_uid=1, max_waiting_per_uid=1,
+        self.start_daemon(max_transfers=2, backlog=8, max_transfers_per_uid=1, max_waiting_per_uid=1,
                           send_timeout_ms=30000)
 
         def status():
@@ -27,7 +27,7 @@ class FairnessTest(harness.FileserverTestCase):
         # uid's first transfer runs (and stalls: nobody reads its output)...
         self.client_uid = uid
         p1 = self.start_stalled_client("big.bin", timeout=60)
-        # ...its second waits for it, although a worker is free...
+        # ...its second waits for it, although the server may run one more transfer...
         self.client_uid = uid
         p2 = self.spawn_ctl("--timeout", "60", "get", "small.bin")
         harness.wait_until(lambda: status()["waiting"] == 1, 30, "the second request to wait")
@@ -35,7 +35,7 @@ class FairnessTest(harness.FileserverTestCase):
         self.client_uid = uid
         r = self.ctl("--timeout", "20", "get", "small.bin")
         self.assert_exit(r, EXIT_BUSY, ["busy", str(uid)])
-        # Another uid gets the free worker at once.
+        # Another uid gets the free transfer slot at once.
         self.client_uid = 0
         self.assertEqual(self.assert_ok(self.ctl("--timeout", "20", "get", "small.bin")).stdout,
                          b"small\n")

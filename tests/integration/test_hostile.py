@@ -19,7 +19,7 @@ class HostileTest(harness.FileserverTestCase):
 
     def test_flood_of_garbage_and_requests(self):
         self.write_file("f", b"fine\n")
-        d = self.start_daemon(workers=2, backlog=2)
+        d = self.start_daemon(max_transfers=2, backlog=2)
         s = self.session(max_messages=10, message_size=8192)
         # 300 undecodable messages, then 50 valid pings on a session whose
         # 10-deep reply queue nobody reads: the server must drop, answer or
@@ -28,7 +28,7 @@ class HostileTest(harness.FileserverTestCase):
             mq_send_to(self.queue, os.urandom(1 + i % 4400))
         for i in range(50):
             mq_send_to(self.queue, encode_request(OP_PING, s.id, s.secret, req_id=i))
-        # The flood is root's: root's share of the workers and backlog is
+        # The flood is root's: root's share of the transfers and backlog is
         # taken (its pings wait for the send timeout), another uid's is not.
         self.client_uid = harness.pick_private_uid()
         if self.client_uid is None:
@@ -68,9 +68,8 @@ class HostileTest(harness.FileserverTestCase):
         d = self.start_daemon()
         old = self.session()
         self.assertEqual(d.stop(), harness.DEXIT_OK, d.log())
-        sessions = [Session(self.queue) for _ in range(3)]
-        for s in sessions:
-            self.addCleanup(s.close)
+        # Each closed at cleanup as soon as it exists (a later one may fail).
+        sessions = [self.session(open=False) for _ in range(3)]
         sent = 0
         for i, s in enumerate(sessions):
             s.send_open(req_id=100 + i)

@@ -59,9 +59,10 @@ class GracefulStopTest(harness.FileserverTestCase):
         self.assertEqual(harness.client_queues(p.pid), [])
 
     def test_shutdown_timeout_cuts_off_a_stalled_transfer(self):
-        # A client that stopped reading holds a worker in a send that may
-        # take send_timeout_ms (60 s here); the server must still exit about
-        # shutdown_timeout_ms (1 s) after SIGTERM. 20 s is a generous bound.
+        # A client that stopped reading keeps its transfer waiting for room
+        # in its reply queue for up to send_timeout_ms (60 s here); the
+        # server must still exit about shutdown_timeout_ms (1 s) after
+        # SIGTERM. 20 s is a generous bound.
         big = self.random_file("big.bin", 8 * MiB)
         d = self.start_daemon(workers=1, send_timeout_ms=60000, shutdown_timeout_ms=1000)
         p = self.start_stalled_client(timeout=3)
@@ -86,13 +87,14 @@ class GracefulStopTest(harness.FileserverTestCase):
         # A reader too slow to finish within shutdown_timeout_ms: the server
         # ends its transfer with ESHUTDOWN (client exit 5) and exits 0.
         big = self.random_file("big.bin", 16 * MiB)
-        d = self.start_daemon(workers=1, send_timeout_ms=30000, shutdown_timeout_ms=300)
+        d = self.start_daemon(max_transfers=1, send_timeout_ms=30000, shutdown_timeout_ms=300)
         p = self.spawn_ctl("--timeout", "30", "get", "big.bin")
         fd = p.stdout.fileno()
         chunks = [harness.read_exactly(fd, 256 * 1024, 30)]
         # A second request, accepted (taken off the server queue) while the
-        # only worker is busy: it is answered with ESHUTDOWN at the timeout.
-        # (OPEN is answered by the dispatcher, which needs no worker.)
+        # only transfer slot is taken (max_transfers=1): it waits, and is
+        # answered with ESHUTDOWN at the timeout. (OPEN is answered by the
+        # dispatcher, which needs no transfer slot.)
         q = self.session()
         q.send(harness.OP_PING, req_id=5)
         harness.wait_until(lambda: harness.queue_qsize(self.queue) == 0, 30,
@@ -232,7 +234,8 @@ class FileChangesTest(harness.FileserverTestCase):
     def frozen_transfer(self, *get_args):
         """Starts `get big.bin ...` and returns (client, watch of its reply
         queue) once the server has begun replying while the client is
-        stopped: the server then blocks on the full reply queue, mid-transfer."""
+        stopped: the transfer then waits for room in the full reply queue,
+        mid-way."""
         return self.frozen_get("big.bin", *get_args, timeout=10)
 
     def test_file_truncated_during_transfer_to_stdout(self):
@@ -246,7 +249,7 @@ class FileChangesTest(harness.FileserverTestCase):
         self.assertLess(len(out), len(big))
         self.assertTrue(out == big[:len(out)])
         self.assertTrue(err.strip(), "no message on stderr")
-        # The worker is free again.
+        # The server serves again.
         self.write_file("small", b"small")
         self.assertEqual(self.assert_ok(self.get("small", timeout=60)).stdout, b"small")
 

@@ -126,8 +126,8 @@ class KilledClientTest(harness.FileserverTestCase):
         target = os.path.join(self.out_dir, "target")
         with open(target, "wb") as f:
             f.write(b"previous")
-        # Ordering without timing: harness.frozen_get (the server blocked on
-        # the client's full reply queue); then the server
+        # Ordering without timing: harness.frozen_get (the transfer waiting
+        # for room in the client's full reply queue); then the server
         # is held while the client drains the queue, so that the client stops
         # mid-way with part of the data written.
         p, _ = self.frozen_get("big.bin", "--quiet", "-o", target, timeout=10)

@@ -80,7 +80,7 @@ class PathTest(harness.FileserverTestCase):
     def test_fifo_does_not_hang_the_server(self):
         r = self.assert_refused("fifo")
         self.assertIn("fifo", r.err)
-        # Again, more times than there are workers: none may be stuck.
+        # Again, more times than there are workers: no thread may be stuck.
         for _ in range(3):
             self.assert_refused("fifo")
         r = self.assert_ok(self.get("data.bin", timeout=30))

@@ -177,8 +177,9 @@ class ForgedRequestTest(SessionTestCase):
     no credentials): these are sent by the test itself."""
 
     def test_forged_secret_wrong_session_and_replayed_secret_are_dropped(self):
-        # One worker: requests are served in order, so the PING answered
-        # last shows that nothing before it was answered.
+        # The server takes requests in the order they came, and a session
+        # runs one at a time: the PING answered last shows that nothing
+        # before it was answered.
         self.start_daemon(workers=1)
         s = self.session()
         closed = self.session()
@@ -225,21 +226,22 @@ class Version1Test(SessionTestCase):
         self.assertEqual(code, errno.EPROTONOSUPPORT, text)
         self.assertIn("version 1", text)
         self.assertIn("version 2", text)
-        # One ERROR and nothing else (one worker: the session's PING is
-        # answered after anything the first request could have caused).
+        # One ERROR and nothing else (the server takes requests in the
+        # order they came: the session's PING is answered after anything
+        # the first request could have caused).
         self.assertEqual([r.type for r in self.session().request(OP_PING)], [PONG, END])
         self.assertIsNone(q.receive(0))
 
 
 class DeadClientTest(SessionTestCase):
     """A client SIGKILLed at any point of its session: its session ends
-    (the server watches its pidfd), a transfer to it frees its worker at
-    once, and its reply queue's name goes with the next client of its uid
-    (fileserverctl removes stale queues of its uid)."""
+    (the server watches its pidfd), a transfer to it ends at once, and its
+    reply queue's name goes with the next client of its uid (fileserverctl
+    removes stale queues of its uid)."""
 
     def start(self, **kw):
         self.start_daemon(workers=2, send_timeout_ms=60000, **kw)
-        # Whether STATUS counts its own worker as busy: the baseline.
+        # Whether STATUS counts its own request as busy: the baseline.
         self.idle_busy = self.server_status()["busy"]
 
     def killed(self, p):
@@ -272,22 +274,23 @@ class DeadClientTest(SessionTestCase):
         self.ping_as(self.victim)
         self.assertEqual(client_queues(p.pid), [], "the next client of the uid left the stale queue")
 
-    def test_killed_mid_transfer_frees_its_worker(self):
+    def test_killed_mid_transfer_ends_its_transfer(self):
         # send_timeout_ms is 60 s and the waits below are bounded by 30 s:
-        # only the news of the client's death can free the worker.
+        # only the news of the client's death can end the transfer.
         self.random_file("big.bin", 8 * harness.MiB)
         self.start()
         p = self.session_client(self.victim, "get", "big.bin")
         self.assertEqual(self.session_client_line(p)[0], "receiving")
-        # Its 2-message queue is full and it reads no more: a worker waits.
+        # Its 2-message queue is full and it reads no more: the transfer
+        # waits for room there.
         self.wait_status(lambda s: s["busy"] == self.idle_busy + 1, "the transfer to block")
         p.send_signal(signal.SIGSTOP)
         self.killed(p)
-        s = self.wait_status(lambda s: s["busy"] == self.idle_busy, "the worker to be freed", timeout=WAIT)
+        s = self.wait_status(lambda s: s["busy"] == self.idle_busy, "the transfer to end", timeout=WAIT)
         self.sessions_gone("the session to end with its client")
         self.ping_as(self.victim)
         self.assertEqual(client_queues(p.pid), [])
-        # Both workers serve again.
+        # The server serves again.
         r = self.assert_ok(self.ctl("--timeout", "20", "get", "big.bin"))
         self.assertEqual(len(r.stdout), 8 * harness.MiB)
 
