@@ -177,7 +177,8 @@ REPLIES = {
     "bad-entries-name-past-end": reply(ENTRIES, entry(b"abc", nlen=4)),
     "status": reply(STATUS_REPLY, json.dumps({
         "version": "0.1.0", "pid": 4242, "uptime_sec": 12, "root": "/srv/fileserver",
-        "queue": "/fileserver", "workers": 4, "busy": 0, "waiting": 0, "served": 3, "failed": 1,
+        "queue": "/fileserver", "workers": 4, "busy": 0, "parked": 0, "waiting": 0, "max_transfers": 1024,
+        "served": 3, "failed": 1,
         "bytes": 1234, "dropped": 0, "notify_registered": True, "last_reload": "ok", "protocol": 2,
         "sessions": 3, "sessions_challenged": 1, "rejected": 0}).encode()),
     "bad-magic": reply(END, end(), magic=REQUEST_MAGIC),

@@ -17,7 +17,7 @@ const char *const kDaemonUsage =
         "  -c, --config FILE      configuration file (default " FILESERVER_CONFIG_FILE ")\n"
         "  -r, --root DIR         directory to serve (default " FILESERVER_DEFAULT_ROOT ")\n"
         "  -q, --queue NAME       server queue name (default /fileserver)\n"
-        "  -w, --workers N        worker threads (default 4)\n"
+        "  -w, --workers N        threads that resume parked transfers (default 4)\n"
         "  -l, --log-level LEVEL  trace, debug, info, warning, error, critical or off\n"
         "      --check-config     validate the configuration, print it as JSON and exit\n"
         "  -h, --help             show this help and exit\n"

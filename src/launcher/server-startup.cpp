@@ -31,8 +31,8 @@ int exit_code_after(RunEnd end)
 {
 	switch (end) {
 	case RunEnd::kStopped: return kExitSuccess;
-	case RunEnd::kWorkersStuck:
-		spdlog::critical("Workers are stuck in system calls; exiting without them");
+	case RunEnd::kTransfersStuck:
+		spdlog::critical("Transfers are stuck in system calls; exiting without them");
 		std::_Exit(kExitFailure);
 	case RunEnd::kReexec:
 	case RunEnd::kFailed: break;

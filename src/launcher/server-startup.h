@@ -21,8 +21,8 @@ Server::ConfigLoader make_loader(const DaemonOptions &opts);
 int exit_code_for(StartFailure kind);
 
 // The exit code after Server::run() ended with @end (kStopped or kFailed).
-// With kWorkersStuck it logs and ends the process at once: destroying the
-// Server would wait for those workers forever.
+// With kTransfersStuck it logs and ends the process at once: destroying the
+// Server would wait for the threads running those transfers forever.
 int exit_code_after(RunEnd end);
 
 // The pipe that Server::run() reads @signals from. Throws StartupError.

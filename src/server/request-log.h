@@ -55,7 +55,7 @@ Outcome outcome_for_error(int code);
 void log_request(const RequestRecord &rec);
 
 struct ServerStats;
-// Where every request ends, on the dispatcher or a worker: counts it in
+// Where every request ends, on whichever thread ran it: counts it in
 // @stats and writes its one log record.
 void end_request(ServerStats &stats, RequestRecord &rec, std::uint64_t received_usec);
 

@@ -194,7 +194,7 @@ std::string Server::status_json() const
 	auto ctx = context();
 	std::lock_guard guard(status_lock_);
 	// Values that come from bytes go through json_bytes(): dump() throws on
-	// a string that is not UTF-8, and this runs on a worker thread.
+	// a string that is not UTF-8, and this runs on a transfer's thread.
 	nlohmann::json j = {
 	        {"version", FILESERVER_VERSION},
 	        {"pid", getpid()},
@@ -275,10 +275,10 @@ bool Server::alive()
 		watch_.progress_usec = now;
 	auto patience = std::chrono::duration_cast<std::chrono::microseconds>(context()->config.send_timeout +
 	                                                                      std::chrono::seconds(5));
-	bool workers_alive = now - watch_.progress_usec < static_cast<std::uint64_t>(patience.count());
+	bool transfers_alive = now - watch_.progress_usec < static_cast<std::uint64_t>(patience.count());
 	watch_.beat = beat;
 	watch_.progress = progress;
-	return dispatcher_alive && workers_alive;
+	return dispatcher_alive && transfers_alive;
 }
 
 RunEnd Server::run(SignalPipe &signals, Lifecycle &lifecycle)
@@ -295,7 +295,7 @@ RunEnd Server::run(SignalPipe &signals, Lifecycle &lifecycle)
 	RunEnd end = serve_until_signal(signals, lifecycle);
 	lifecycle.stopping();
 	if (!drain_for_exit(lifecycle))
-		return RunEnd::kWorkersStuck;
+		return RunEnd::kTransfersStuck;
 	spdlog::info("Stopped after serving {} request(s) ({} failed, {} bytes)", stats_.served.load(),
 	             stats_.failed.load(), stats_.bytes.load());
 	return end;

@@ -42,7 +42,7 @@ enum class RunEnd {
 	kStopped,      // SIGTERM or SIGINT; transfers finished or were cut off
 	kReexec,       // SIGUSR2: release_queue(), then re-execute in place
 	kFailed,       // the main loop could not go on (logged); transfers finished
-	kWorkersStuck, // transfers hang in system calls: exit without destroying the Server
+	kTransfersStuck, // transfers hang in system calls: exit without destroying the Server
 };
 
 // What the server tells its supervisor (systemd, or nothing). The launcher
@@ -56,7 +56,7 @@ public:
 	virtual void reloaded() {}
 	virtual void stopping() {}
 	// Called on every loop tick with a one-line summary; @alive says whether
-	// the dispatcher and the workers showed progress.
+	// the dispatcher and the transfers showed progress.
 	virtual void tick(const std::string & /*status*/, bool /*alive*/) {}
 	// How often tick() must run at the least (e.g. half the watchdog interval).
 	[[nodiscard]] virtual std::chrono::milliseconds tick_interval() const
@@ -117,7 +117,7 @@ private:
 	std::shared_ptr<const ServingContext> context_;
 	MessageQueue queue_;
 	ServerStats stats_;
-	mutable std::mutex status_lock_; // last_reload_ is read by workers
+	mutable std::mutex status_lock_; // last_reload_ is read by transfers (STATUS)
 	std::string last_reload_ = "none";
 	std::uint64_t started_usec_ = 0;
 	struct {

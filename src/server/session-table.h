@@ -46,7 +46,7 @@ enum class SessionEnd {
 std::string_view to_string(SessionEnd why);
 
 // Every open session, by id. Thread-safe: the dispatcher creates and looks
-// up, workers finish jobs, the main loop reaps and sweeps.
+// up, transfers end, the main loop reaps and sweeps.
 class SessionTable
 {
 public:
