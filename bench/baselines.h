@@ -2,7 +2,8 @@
 #pragma once
 
 // What fileserver is measured against, in the same run: the message queue
-// ceiling for large files and the system-call floor for small ones.
+// ceiling for large files, and for small ones the system-call floor and the
+// classic SysV server.
 
 #include <cstdint>
 #include <string>
@@ -24,5 +25,11 @@ double ceiling_run(const std::string &path, std::uint64_t size, long msgsize, lo
 // @persistent_reply each client keeps one reply queue instead of creating
 // one per request. Run without the daemon: it takes its own mqueue budget.
 nlohmann::json floor_level(const Options &o, const WorkDir &w, int clients, bool persistent_reply);
+
+// The classic baseline: the fork-per-request SysV server (sysv-server.cpp)
+// and, in each of @clients client processes, the classic client's fetch
+// (sysv-exchange.h) in a loop, a reply queue of its own per request as that
+// client makes one per run, for o.duration seconds.
+nlohmann::json classic_level(const Options &o, const WorkDir &w, int clients);
 
 } // namespace fileserver::bench

@@ -13,13 +13,15 @@ BenchClient::BenchClient(const std::string &queue)
 
 BenchClient::~BenchClient() = default;
 
-Result<Received> BenchClient::get(const std::string &name, std::uint64_t length) const
+Result<Received> BenchClient::get(const std::string &name, std::uint64_t length, const OnData &on_data) const
 {
 	Received got;
 	auto r = client_->get(
 	        name, 0, length, [&](const protocol::Meta &m) { got.chunk_size = m.chunk_size; },
 	        [&](std::span<const std::uint8_t> data) {
 		        got.bytes += data.size();
+		        if (on_data)
+			        on_data(got.bytes);
 		        return 0;
 	        });
 	if (!r.ok())
@@ -33,6 +35,11 @@ Result<double> BenchClient::ping_usec() const
 	if (!r.ok())
 		return r.take_error();
 	return static_cast<double>(r->round_trip.count());
+}
+
+Result<std::string> BenchClient::status() const
+{
+	return client_->status();
 }
 
 ReplyQueueShape reply_queue_shape()

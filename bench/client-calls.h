@@ -5,6 +5,7 @@
 // API changes, this file and client-calls.cpp are the ones to adapt.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,9 +32,14 @@ public:
 	explicit BenchClient(const std::string &queue);
 	~BenchClient(); // out of line: Client is incomplete here
 
+	// Called after each DATA message with the bytes received so far.
+	using OnData = std::function<void(std::uint64_t received)>;
+
 	// GETs @name from 0, @length bytes at most, and counts what arrives.
-	[[nodiscard]] Result<Received> get(const std::string &name,
-	                                   std::uint64_t length = protocol::kToEnd) const;
+	[[nodiscard]] Result<Received> get(const std::string &name, std::uint64_t length = protocol::kToEnd,
+	                                   const OnData &on_data = {}) const;
+	// The server's STATUS, a JSON object as text.
+	[[nodiscard]] Result<std::string> status() const;
 	// A PING's round trip in microseconds.
 	[[nodiscard]] Result<double> ping_usec() const;
 

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 
 #include "fail.h"
 #include "isolation.h"
+#include "text-file.h"
 #include "util/io.h"
 #include "util/unique-fd.h"
 
@@ -80,23 +80,9 @@ bool deserialize(std::string bytes, ThreadStats &s)
 	return r.take(s.latencies_usec.data(), n * sizeof(double));
 }
 
-std::string read_all(int fd)
-{
-	std::string out;
-	char buf[65536];
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return out;
-		out.append(buf, static_cast<std::size_t>(n));
-	}
-}
-
 } // namespace
 
-ClientProcesses::ClientProcesses(int clients, const Body &body)
+ClientProcesses::ClientProcesses(int clients, const Body &body, int first_uid)
 {
 	void *mem = mmap(nullptr, sizeof(MeasureWindow), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 	                 -1, 0);
@@ -115,12 +101,8 @@ ClientProcesses::ClientProcesses(int clients, const Body &body)
 			die(sys_error("fork"));
 		if (pid == 0) {
 			read_end.reset();
-			// A parent gone (die()) must not leave clients looping.
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (getppid() != parent)
-				_exit(1);
 			ThreadStats stats;
-			if (int e = become_client(client_uid(t)); e < 0) {
+			if (int e = start_client_process(parent, client_uid(first_uid + t)); e < 0) {
 				stats.failed = 1;
 				stats.first_error =
 				        "cannot switch to the client's uid: " + std::string(strerror(-e));
@@ -149,7 +131,7 @@ std::vector<ThreadStats> ClientProcesses::collect()
 {
 	std::vector<ThreadStats> out(pids_.size());
 	for (std::size_t i = 0; i < pids_.size(); i++) {
-		std::string bytes = read_all(pipes_[i].get());
+		std::string bytes = read_fd(pipes_[i].get());
 		int status = 0;
 		waitpid(pids_[i], &status, 0);
 		if (!deserialize(std::move(bytes), out[i]) || !WIFEXITED(status) || WEXITSTATUS(status) != 0)

@@ -25,8 +25,9 @@ public:
 	// counted in @stats. It runs in the child only.
 	using Body = std::function<void(int t, const MeasureWindow &window, ThreadStats &stats)>;
 
-	// Forks @clients processes that start at once.
-	ClientProcesses(int clients, const Body &body);
+	// Forks @clients processes that start at once, under the uids
+	// client_uid(first_uid), client_uid(first_uid + 1), ...
+	ClientProcesses(int clients, const Body &body, int first_uid = 0);
 	~ClientProcesses(); // kills what is left (after a die())
 	ClientProcesses(const ClientProcesses &) = delete;
 	ClientProcesses &operator=(const ClientProcesses &) = delete;

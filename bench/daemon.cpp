@@ -19,6 +19,7 @@
 #include "notify-socket.h"
 #include "options.h"
 #include "proc-stats.h"
+#include "process-run.h"
 #include "text-file.h"
 #include "util/random.h"
 #include "work-dir.h"
@@ -37,11 +38,13 @@ std::string new_queue_name()
 	return name;
 }
 
-void write_config(const Options &o, const WorkDir &w, const std::string &queue)
+void write_config(const Options &o, const WorkDir &w, const std::string &queue,
+                  const nlohmann::json &settings)
 {
 	nlohmann::json c = {{"root", w.root}, {"queue", queue}, {"log_level", o.log_level}};
 	if (o.workers > 0)
 		c["workers"] = o.workers;
+	c.update(settings);
 	write_text(w.config, c.dump(2) + "\n");
 }
 
@@ -69,11 +72,11 @@ std::vector<char *> c_strings(std::vector<std::string> &strings)
 
 } // namespace
 
-Daemon start_daemon(const Options &o, const WorkDir &w, NotifySocket &notify)
+Daemon start_daemon(const Options &o, const WorkDir &w, NotifySocket &notify, const nlohmann::json &settings)
 {
 	Daemon d;
 	d.queue = new_queue_name();
-	write_config(o, w, d.queue);
+	write_config(o, w, d.queue, settings);
 	std::vector<std::string> args{o.fileserverd, "--config", w.config};
 	std::vector<std::string> env = daemon_environment(w);
 	std::vector<char *> argv = c_strings(args), envp = c_strings(env);
@@ -96,6 +99,15 @@ Daemon start_daemon(const Options &o, const WorkDir &w, NotifySocket &notify)
 		die("fileserverd did not report READY=1; its log:\n" + read_text(w.log_path));
 	d.ready_sec = *ready - t0;
 	return d;
+}
+
+bool daemon_accepts(const Options &o, const WorkDir &w, const std::string &key, const nlohmann::json &value)
+{
+	std::string config = w.top + "/check-" + key + ".json";
+	write_text(config, nlohmann::json{{"root", w.root}, {key, value}}.dump() + "\n");
+	int status = run_process({o.fileserverd, "--check-config", "--config", config}, "", "/dev/null");
+	std::remove(config.c_str());
+	return status == 0;
 }
 
 int stop_daemon(Daemon &d)

@@ -30,6 +30,7 @@
 #include "report.h"
 #include "text-file.h"
 #include "util/error.h"
+#include "util/io.h"
 #include "work-dir.h"
 
 using namespace fileserver;
@@ -131,6 +132,31 @@ int run_daemon_phases(const Options &o, const WorkDir &w, json &r)
 	return exit_status;
 }
 
+// After the daemon: each with a daemon of its own in a private IPC
+// namespace (other mqueue limits), one at a time.
+void run_namespaced_phases(const Options &o, const WorkDir &w, json &r)
+{
+	long msgsize_max = read_proc_long("/proc/sys/fs/mqueue/msgsize_max", 8192);
+	if (has_phase(o, "large") && o.large_msgsize > 0 && o.large_msgsize != msgsize_max) {
+		progress("large file at " + std::to_string(o.large_msgsize) + "-byte messages");
+		r["large_msgsize"] = large_msgsize_phase(o, w);
+	}
+	if (has_phase(o, "stalled")) {
+		progress(std::to_string(o.stalled_clients) + " stalled clients and a fresh one");
+		r["stalled"] = stalled_phase(o, w);
+	}
+}
+
+// The classic SysV server with as many client processes as each small-file level.
+void run_classic(const Options &o, const WorkDir &w, json &r)
+{
+	r["classic"] = json::array();
+	for (int c : o.concurrency) {
+		progress("classic SysV fork-per-request server, " + std::to_string(c) + " client(s)");
+		r["classic"].push_back(classic_level(o, w, c));
+	}
+}
+
 // After the daemon: its queue would not leave room in the mqueue budget.
 void run_floor(const Options &o, const WorkDir &w, json &r)
 {
@@ -145,12 +171,16 @@ void run_floor(const Options &o, const WorkDir &w, json &r)
 }
 
 // Any failed request makes the run fail: numbers over errors mean nothing.
+// (The fresh client while clients are stalled is the exception: its
+// failures are what that phase measures.)
 bool small_requests_failed(const json &r)
 {
-	if (r.contains("small"))
-		for (const json &s : r["small"])
-			if (s["failed"].get<std::uint64_t>() > 0 || s["requests"].get<std::uint64_t>() == 0)
-				return true;
+	for (const char *key : {"small", "classic"})
+		if (r.contains(key))
+			for (const json &s : r[key])
+				if (s["failed"].get<std::uint64_t>() > 0 ||
+				    s["requests"].get<std::uint64_t>() == 0)
+					return true;
 	return false;
 }
 
@@ -175,7 +205,7 @@ int main(int argc, char **argv)
 
 	bool ipc_ns = o.msgsize > 0;
 	if (ipc_ns)
-		enter_ipc_namespace(o.msgsize, o.msg_max);
+		enter_ipc_namespace({o.msgsize, o.msg_max, 0});
 
 	WorkDir w = make_work_dir(o);
 	std::snprintf(g_leftovers.work_dir, sizeof(g_leftovers.work_dir), "%s", w.top.c_str());
@@ -192,6 +222,9 @@ int main(int argc, char **argv)
 	std::fflush(stdout);
 
 	int exit_status = run_daemon_phases(o, w, r);
+	run_namespaced_phases(o, w, r);
+	if (has_phase(o, "classic"))
+		run_classic(o, w, r);
 	if (has_phase(o, "floor"))
 		run_floor(o, w, r);
 

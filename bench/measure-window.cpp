@@ -58,6 +58,12 @@ bool MeasureWindow::counts(double t0, double t1) const
 	       t1 <= end_at_.load(std::memory_order_relaxed);
 }
 
+bool MeasureWindow::started_in(double t0) const
+{
+	return state_.load() != kWarmUp && t0 >= start_at_.load(std::memory_order_relaxed) &&
+	       t0 < end_at_.load(std::memory_order_relaxed);
+}
+
 void MeasureWindow::warm_up(const Options &o)
 {
 	double warmup = o.smoke ? 0.05 : std::min(1.0, o.duration / 5);
@@ -99,13 +105,19 @@ double percentile(std::vector<double> v, double p)
 	if (v.empty())
 		return 0;
 	std::sort(v.begin(), v.end());
-	auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+	// Less a rounding error: 99.9 / 100 * 1000 is 999.0000000000001.
+	auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size()) - 1e-9));
 	return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
 }
 
 double median(std::vector<double> v)
 {
 	return percentile(std::move(v), 50);
+}
+
+double ratio(double num, double den)
+{
+	return den > 0 ? num / den : 0.0;
 }
 
 nlohmann::json level_summary(const Totals &t, int clients, double seconds)
@@ -117,6 +129,7 @@ nlohmann::json level_summary(const Totals &t, int clients, double seconds)
 	j["requests_per_sec"] = static_cast<double>(t.ok) / seconds;
 	j["p50_usec"] = percentile(t.latencies_usec, 50);
 	j["p99_usec"] = percentile(t.latencies_usec, 99);
+	j["p999_usec"] = percentile(t.latencies_usec, 99.9);
 	return j;
 }
 

@@ -40,12 +40,16 @@ public:
 	[[nodiscard]] bool closed() const { return state_.load(std::memory_order_relaxed) == kClosed; }
 	// Whether a request from @t0 to @t1 falls in the window.
 	[[nodiscard]] bool counts(double t0, double t1) const;
+	// Whether a request that started at @t0 started in the window, however
+	// long it took: where the slow ones are what is measured.
+	[[nodiscard]] bool started_in(double t0) const;
 
 	// Sleeps through the warm-up, while the threads run.
 	void warm_up(const Options &o);
 	// Opens the window, sleeps @seconds and closes it.
 	void measure(double seconds);
 	[[nodiscard]] double seconds() const { return end_ - start_; }
+	[[nodiscard]] double opened_at() const { return start_; }
 
 private:
 	static constexpr int kWarmUp = 0, kOpen = 1, kClosed = 2;
@@ -66,9 +70,11 @@ Totals add_up(const std::vector<ThreadStats> &stats);
 
 double percentile(std::vector<double> v, double p); // nearest rank
 double median(std::vector<double> v);
+// @num / @den, or 0 when there is nothing to compare with (@den <= 0).
+double ratio(double num, double den);
 
 // The fields every level reports: clients, requests, failed,
-// requests_per_sec, p50_usec, p99_usec.
+// requests_per_sec, p50_usec, p99_usec, p999_usec.
 nlohmann::json level_summary(const Totals &t, int clients, double seconds);
 
 // What a phase against the daemon ends with: the load average then (other

@@ -28,7 +28,15 @@ const char *const kUsage =
         "      --reloads N          reloads timed (default 5)\n"
         "      --workers N          the daemon's worker threads (default: the daemon's default)\n"
         "      --log-level LEVEL    the daemon's log level (default warning: no per-request lines)\n"
-        "      --phases LIST        any of start,reload,large,small,cli,floor (default: all)\n"
+        "      --phases LIST        any of start,reload,large,small,cli,stalled,classic,floor\n"
+        "                           (default: all)\n"
+        "      --large-msgsize BYTES  the large phase again at messages of BYTES, in a private IPC\n"
+        "                           namespace with a daemon of its own (root only; default 65536,\n"
+        "                           0: not)\n"
+        "      --stalled-clients N  clients stopped in the middle of a 10 MiB GET (default 1000)\n"
+        "      --stalled-send-timeout MS  the daemon's send_timeout_ms in that phase (default 10000)\n"
+        "      --stalled-duration SECS  each measurement of the fresh client in that phase\n"
+        "                           (default 3)\n"
         "      --msgsize BYTES      run in a private IPC namespace whose fs.mqueue.msgsize_max is\n"
         "                           BYTES (needs root); the host's limits stay as they are\n"
         "      --msg-max N          with --msgsize: its fs.mqueue.msg_max (default: the host's)\n"
@@ -62,9 +70,33 @@ std::vector<std::string> split(std::string_view s)
 	return out;
 }
 
-// Tiny sizes and short phases, unless the command line set the sizes.
-void apply_smoke_sizes(Options &o)
+// What the command line set itself, which --smoke leaves as it is.
+struct Given {
+	bool sizes = false; // --large-size or --duration: no smoke sizes at all
+	bool stalled_clients = false;
+	bool stalled_send_timeout = false;
+	bool stalled_duration = false;
+};
+
+double parse_seconds(const std::string &opt, const std::string &s)
 {
+	double v = std::strtod(s.c_str(), nullptr);
+	if (!(v > 0))
+		throw UsageError(opt + ": must be positive");
+	return v;
+}
+
+// Tiny sizes and short phases, unless the command line set the sizes.
+void apply_smoke_sizes(Options &o, const Given &given)
+{
+	if (!given.stalled_clients)
+		o.stalled_clients = 8;
+	if (!given.stalled_send_timeout)
+		o.stalled_send_timeout_ms = 1000;
+	if (!given.stalled_duration)
+		o.stalled_duration = 0.2;
+	if (given.sizes)
+		return;
 	o.large_size = 4 << 20;
 	o.large_runs = 1;
 	o.small_files = 16;
@@ -79,7 +111,7 @@ Options parse_options(int argc, char **argv)
 {
 	Options o;
 	std::vector<std::string_view> args(argv + 1, argv + argc);
-	bool smoke_sizes_overridden = false;
+	Given given;
 	for (std::size_t i = 0; i < args.size(); i++) {
 		std::string a(args[i]);
 		auto value = [&]() -> std::string {
@@ -96,7 +128,7 @@ Options parse_options(int argc, char **argv)
 			o.smoke = true;
 		} else if (a == "--large-size") {
 			o.large_size = parse_num<std::uint64_t>(a, value());
-			smoke_sizes_overridden = true;
+			given.sizes = true;
 		} else if (a == "--large-runs") {
 			o.large_runs = std::max(1, parse_num<int>(a, value()));
 		} else if (a == "--small-files") {
@@ -104,10 +136,8 @@ Options parse_options(int argc, char **argv)
 		} else if (a == "--small-size") {
 			o.small_size = parse_num<std::uint64_t>(a, value());
 		} else if (a == "--duration") {
-			o.duration = std::strtod(value().c_str(), nullptr);
-			if (!(o.duration > 0))
-				throw UsageError("--duration: must be positive");
-			smoke_sizes_overridden = true;
+			o.duration = parse_seconds(a, value());
+			given.sizes = true;
 		} else if (a == "--concurrency") {
 			o.concurrency.clear();
 			for (auto &c : split(value()))
@@ -122,6 +152,17 @@ Options parse_options(int argc, char **argv)
 			o.log_level = value();
 		} else if (a == "--phases") {
 			o.phases = split(value());
+		} else if (a == "--large-msgsize") {
+			o.large_msgsize = std::max(0L, parse_num<long>(a, value()));
+		} else if (a == "--stalled-clients") {
+			o.stalled_clients = std::max(1, parse_num<int>(a, value()));
+			given.stalled_clients = true;
+		} else if (a == "--stalled-send-timeout") {
+			o.stalled_send_timeout_ms = std::max(1, parse_num<int>(a, value()));
+			given.stalled_send_timeout = true;
+		} else if (a == "--stalled-duration") {
+			o.stalled_duration = parse_seconds(a, value());
+			given.stalled_duration = true;
 		} else if (a == "--msgsize") {
 			o.msgsize = parse_num<long>(a, value());
 		} else if (a == "--msg-max") {
@@ -138,8 +179,8 @@ Options parse_options(int argc, char **argv)
 			throw UsageError("unknown option " + a + " (try --help)");
 		}
 	}
-	if (o.smoke && !smoke_sizes_overridden)
-		apply_smoke_sizes(o);
+	if (o.smoke)
+		apply_smoke_sizes(o, given);
 	return o;
 }
 

@@ -21,7 +21,14 @@ struct Options {
 	int reloads = 5;
 	int workers = 0; // 0: the daemon's default
 	std::string log_level = "warning";
-	std::vector<std::string> phases{"start", "reload", "large", "small", "cli", "floor"};
+	std::vector<std::string> phases{"start", "reload",  "large",   "small",
+	                                "cli",   "stalled", "classic", "floor"};
+	// The large phase once more at this message size, in a private IPC
+	// namespace (root only); 0: not.
+	long large_msgsize = 65536;
+	int stalled_clients = 1000;
+	int stalled_send_timeout_ms = 10000;
+	double stalled_duration = 3.0; // each measurement of the fresh client
 	long msgsize = 0;
 	long msg_max = 0;
 	bool same_uid = false;

@@ -24,11 +24,21 @@ nlohmann::json reload_phase(const Options &o, const Daemon &d, NotifySocket &not
 // The large file through the client, alternated with the ceiling.
 nlohmann::json large_phase(const Options &o, const WorkDir &w, const Daemon &d);
 
-// Small-file GETs from @clients threads for o.duration seconds.
+// The large phase again at o.large_msgsize bytes per message, in a private
+// IPC namespace with a daemon of its own (large-msgsize-phase.cpp); says
+// "skipped" without root.
+nlohmann::json large_msgsize_phase(const Options &o, const WorkDir &w);
+
+// Small-file GETs from @clients client processes for o.duration seconds.
 nlohmann::json small_level(const Options &o, const WorkDir &w, const Daemon &d, int clients);
 
 // Single fetches by fileserverctl processes against the classic SysV client
 // and cat, and one `fileserverctl get -r` of the same files (cli-phase.cpp).
 nlohmann::json cli_phase(const Options &o, const WorkDir &w, const Daemon &d);
+
+// Clients stopped in the middle of large GETs, and a fresh client beside
+// them, in a private IPC namespace with a daemon of its own
+// (stalled-phase.cpp); says "skipped" without root.
+nlohmann::json stalled_phase(const Options &o, const WorkDir &w);
 
 } // namespace fileserver::bench

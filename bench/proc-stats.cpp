@@ -32,6 +32,16 @@ long proc_status_kib(pid_t pid, const char *field)
 	return -1;
 }
 
+long proc_thread_count(pid_t pid)
+{
+	std::error_code ec;
+	long n = 0;
+	for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/task", ec), end;
+	     !ec && it != end; it.increment(ec))
+		n++;
+	return ec || n == 0 ? -1 : n;
+}
+
 double proc_cpu_sec(pid_t pid)
 {
 	std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
@@ -51,17 +61,30 @@ double proc_cpu_sec(pid_t pid)
 	return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-std::uint64_t proc_context_switches(pid_t pid)
+TaskSwitches proc_context_switches(pid_t pid)
 {
-	std::uint64_t total = 0;
+	TaskSwitches out;
 	std::error_code ec;
 	for (auto &task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
 		std::ifstream in(task.path() / "status");
 		std::string line;
+		std::uint64_t total = 0;
 		while (std::getline(in, line))
 			if (line.starts_with("voluntary_ctxt_switches:") ||
 			    line.starts_with("nonvoluntary_ctxt_switches:"))
 				total += std::strtoull(line.c_str() + line.find(':') + 1, nullptr, 10);
+		out[static_cast<pid_t>(std::strtol(task.path().filename().c_str(), nullptr, 10))] = total;
+	}
+	return out;
+}
+
+std::uint64_t context_switches_between(const TaskSwitches &before, const TaskSwitches &after)
+{
+	std::uint64_t total = 0;
+	for (auto [tid, n] : after) {
+		auto it = before.find(tid);
+		std::uint64_t was = it == before.end() ? 0 : it->second;
+		total += n > was ? n - was : 0;
 	}
 	return total;
 }
@@ -96,6 +119,9 @@ RssSampler::RssSampler(pid_t pid) : pid_(pid)
 			long kib = proc_status_kib(pid_, "VmRSS");
 			if (kib > peak_.load())
 				peak_.store(kib);
+			long threads = proc_thread_count(pid_);
+			if (threads > peak_threads_.load())
+				peak_threads_.store(threads);
 			std::this_thread::sleep_for(std::chrono::milliseconds(20));
 		}
 	});

@@ -2,6 +2,9 @@
 #include "text-file.h"
 
 #include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <fstream>
 #include <sstream>
@@ -18,6 +21,20 @@ std::string read_text(const std::string &path)
 	std::stringstream ss;
 	ss << in.rdbuf();
 	return ss.str();
+}
+
+std::string read_fd(int fd)
+{
+	std::string out;
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return out;
+		out.append(buf, static_cast<std::size_t>(n));
+	}
 }
 
 void write_text(const std::string &path, const std::string &text)

@@ -69,6 +69,8 @@ WorkDir make_work_dir(const Options &o)
 	mkdir((w.root + "/small").c_str(), 0755);
 	if (has_phase(o, "large"))
 		fill_file(w.root + "/" + w.large_name, o.large_size, 1);
+	if (has_phase(o, "stalled"))
+		fill_file(w.root + "/" + w.stall_name, kStallFileSize, 0);
 	for (int i = 0; i < o.small_files; i++) {
 		char name[32];
 		std::snprintf(name, sizeof(name), "small/f%04d", i);
@@ -79,6 +81,15 @@ WorkDir make_work_dir(const Options &o)
 	w.notify_path = w.top + "/notify.sock";
 	w.log_path = w.top + "/fileserverd.log";
 	return w;
+}
+
+WorkDir with_daemon_files(const WorkDir &w, const std::string &tag)
+{
+	WorkDir out = w;
+	out.config = w.top + "/fileserver-" + tag + ".json";
+	out.notify_path = w.top + "/notify-" + tag + ".sock";
+	out.log_path = w.top + "/fileserverd-" + tag + ".log";
+	return out;
 }
 
 } // namespace fileserver::bench
