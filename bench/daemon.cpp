@@ -93,6 +93,8 @@ Daemon start_daemon(const Options &o, const WorkDir &w, NotifySocket &notify, co
 	if (r != 0)
 		die(sys_error("spawn " + o.fileserverd, r));
 	g_leftovers.daemon.store(d.pid);
+	if (g_leftovers.child_daemon)
+		g_leftovers.child_daemon->store(d.pid);
 	std::snprintf(g_leftovers.queue, sizeof(g_leftovers.queue), "%s", d.queue.c_str());
 	auto ready = notify.wait_for("READY=1", d.pid, 30);
 	if (!ready)
@@ -129,6 +131,8 @@ int stop_daemon(Daemon &d)
 	}
 	d.pid = -1;
 	g_leftovers.daemon.store(-1);
+	if (g_leftovers.child_daemon)
+		g_leftovers.child_daemon->store(-1);
 	mq_unlink(d.queue.c_str()); // fileserverd leaves its queue behind by design
 	g_leftovers.queue[0] = 0;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

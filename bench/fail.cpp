@@ -23,6 +23,9 @@ void die(const std::string &why)
 		kill(pid, SIGKILL);
 		waitpid(pid, nullptr, 0);
 	}
+	pid = g_leftovers.child_daemon ? g_leftovers.child_daemon->exchange(-1) : -1;
+	if (pid > 0)
+		kill(pid, SIGKILL); // not ours to reap
 	if (g_leftovers.queue[0])
 		mq_unlink(g_leftovers.queue);
 	if (g_leftovers.work_dir[0] && !g_leftovers.keep_work_dir) {

@@ -16,6 +16,10 @@ namespace fileserver::bench {
 // Plain arrays: die() may run while these are being replaced.
 struct Leftovers {
 	std::atomic<pid_t> daemon{-1};
+	// The daemon of a child process in a private IPC namespace
+	// (ipc-namespace-child.h), in memory shared with it: the child may be
+	// gone (killed) without having stopped it.
+	std::atomic<pid_t> *child_daemon = nullptr;
 	char queue[64] = {};
 	char work_dir[4096] = {};
 	bool keep_work_dir = false;

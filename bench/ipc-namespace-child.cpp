@@ -7,8 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <new>
 
 #include "fail.h"
 #include "text-file.h"
@@ -26,6 +28,12 @@ nlohmann::json run_in_ipc_namespace(const std::string &what, const MqueueLimits 
 	UniqueFD results(memfd_create("fileserver-bench-results", MFD_CLOEXEC));
 	if (!results)
 		die(sys_error("memfd_create"));
+	// Where the child says which daemon it runs, for a die() here.
+	void *shared = mmap(nullptr, sizeof(std::atomic<pid_t>), PROT_READ | PROT_WRITE,
+	                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
+		die(sys_error("mmap"));
+	g_leftovers.child_daemon = new (shared) std::atomic<pid_t>(-1);
 	std::fflush(stdout);
 	std::fflush(stderr);
 	pid_t parent = getpid();
@@ -52,8 +60,11 @@ nlohmann::json run_in_ipc_namespace(const std::string &what, const MqueueLimits 
 	}
 	lseek(results.get(), 0, SEEK_SET);
 	std::string text = read_fd(results.get());
+	// Killed, it may have left its daemon running: die() kills that one.
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		die(what + ": its process (in a private IPC namespace) failed");
+	g_leftovers.child_daemon = nullptr;
+	munmap(shared, sizeof(std::atomic<pid_t>));
 	nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
 	if (j.is_discarded())
 		die(what + ": its process (in a private IPC namespace) sent no results");

@@ -58,10 +58,11 @@ void print_fresh(const json &s, std::uint64_t small_size)
 	print_row("  same, clients stalled: p50/p99/p99.9", done > 0 ? latencies(stalled) : "no request done",
 	          "p99 < 5 ms", verdict(failed == 0 && done > 0 && p99 < 5000));
 	print_row("    rate", format_num("%.0f req/s", stalled["requests_per_sec"]));
-	print_row("    stalled / alone: p99, rate",
-	          format_num("%.2f x", ratio(p99, alone["p99_usec"])) +
-	                  format_num(", %.2f x",
-	                             ratio(stalled["requests_per_sec"], alone["requests_per_sec"])));
+	if (done > 0)
+		print_row("    stalled / alone: p99, rate",
+		          format_num("%.2f x", ratio(p99, alone["p99_usec"])) +
+		                  format_num(", %.2f x",
+		                             ratio(stalled["requests_per_sec"], alone["requests_per_sec"])));
 	if (failed > 0)
 		print_row("    FAILED fresh requests",
 		          std::to_string(failed) + ": " + stalled.value("first_error", std::string()));

@@ -256,6 +256,7 @@ TEST_CASE("bench report: the stalled clients, the fresh client beside them, the 
 	out = printed(r);
 	CHECK(has(out, "    same, clients stalled: p50/p99/p99.9       no request done        p99 < 5 ms     "
 	               "MISSED\n"));
+	CHECK_FALSE(has(out, "stalled / alone"));
 
 	r["stalled"] = {{"skipped", "needs root"}};
 	out = printed(r);
