@@ -9,9 +9,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <new>
 #include <thread>
 
@@ -22,20 +22,16 @@
 
 namespace fileserver::bench {
 
+struct StallSlot {
+	std::atomic<double> stopped_at{0};           // set just before the client stops itself
+	std::atomic<long> depth{0}, message_size{0}; // its reply queue
+	char error[200] = {};                        // how its GET failed
+};
+
 namespace {
 
 // A client's exit status: how its GET ended (it never does while stopped).
 constexpr int kRefusedBusy = 2, kFailed = 3, kCompleted = 4, kNoUid = 5;
-
-} // namespace
-
-struct StallSlot {
-	std::atomic<double> stopped_at{0}; // set just before the client stops itself
-	std::atomic<long> depth{0}, message_size{0};
-	char error[200] = {};
-};
-
-namespace {
 
 void set_error(char (&to)[200], const std::string &why)
 {
