@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -478,6 +479,71 @@ TEST_CASE_FIXTURE(EngineFixture, "stop_accepting(): every later request is Busy,
 	check_rejected_intact(job, 8, c);
 	CHECK(c.q.waiting() == 0);
 	CHECK(engine->join(kHang));
+}
+
+TEST_CASE_FIXTURE(EngineFixture, "while requests keep coming the engine threads take them, in order; after a "
+                                 "pause it hands the queue back")
+{
+	start(2);
+	TestQueue requests("te-requests", 64, 8); // each message: a request id
+	Client c("te-taken");
+	std::mutex lock;
+	std::vector<std::uint64_t> taken_ids;
+	std::vector<std::thread::id> taken_on;
+	std::atomic<int> rested{0};
+	engine->set_request_queue(
+	        requests.mq.get(),
+	        [&]() -> std::pair<bool, TransferPtr> {
+		        std::vector<std::uint8_t> buf(64);
+		        long n = requests.mq.try_receive(buf);
+		        if (n != sizeof(std::uint64_t))
+			        return {false, nullptr};
+		        std::uint64_t id;
+		        std::memcpy(&id, buf.data(), sizeof(id));
+		        {
+			        std::lock_guard guard(lock);
+			        taken_ids.push_back(id);
+			        taken_on.push_back(std::this_thread::get_id());
+		        }
+		        TransferPtr start;
+		        if (engine->submit(job_for(root, c.session, Op::Ping, "", id), start) !=
+		            SubmitResult::Accepted)
+			        return {true, nullptr};
+		        return {true, std::move(start)};
+	        },
+	        [&] { rested++; });
+	MessageQueue w = requests.open_for_writing();
+	auto put = [&](std::uint64_t id) {
+		std::uint8_t msg[sizeof(id)];
+		std::memcpy(msg, &id, sizeof(id));
+		REQUIRE(w.try_send(msg) == 0);
+	};
+	put(1);
+	put(2);
+	put(3);
+	REQUIRE(engine->requests_busy());
+	for (std::uint64_t id = 1; id <= 3; id++) {
+		auto replies = receive_stream(c.q); // one session: its replies in order
+		check_stream(replies, id);
+		CHECK(replies.front().hdr.type == ReplyType::Pong);
+	}
+	REQUIRE(eventually([&] { return rested.load() == 1; })); // the pause: the queue goes back
+	{
+		std::lock_guard guard(lock);
+		CHECK(taken_ids == std::vector<std::uint64_t>{1, 2, 3});
+		for (auto id : taken_on)
+			CHECK(id != std::this_thread::get_id());
+	}
+	CHECK(requests.waiting() == 0);
+
+	// Watched again on the next notification; not once stopping.
+	put(4);
+	REQUIRE(engine->requests_busy());
+	check_stream(receive_stream(c.q), 4);
+	engine->stop_accepting();
+	CHECK_FALSE(engine->requests_busy());
+	REQUIRE(wait_idle_engine());
+	CHECK(stats.served == 4);
 }
 
 TEST_CASE_FIXTURE(EngineFixture, "the engine runs the threads asked for, and parked transfers add none")
