@@ -427,6 +427,35 @@ TEST_CASE_FIXTURE(EngineFixture, "abort() fails waiting requests at once with ER
 }
 
 TEST_CASE_FIXTURE(EngineFixture,
+                  "abort() keeps a session to one request: the waiting one starts after the parked one ends")
+{
+	start();
+	Client c("te-abort-sess");
+	park(c, 1);
+	REQUIRE(submit(c, Op::Ping, "", 2) == SubmitResult::Accepted);
+	REQUIRE(engine->waiting() == 1);
+	engine->stop_accepting();
+	CHECK(engine->abort() == 2);
+	CHECK(engine->parked() <= 1); // one transfer per session, parked or not
+	std::vector<Reply> replies;
+	for (int i = 0; i < 4; i++)
+		replies.push_back(receive_reply(c.q));
+	REQUIRE(engine->join(kHang));
+	while (auto r = try_receive_reply(c.q))
+		replies.push_back(std::move(*r));
+	// Request 1's messages (and its ERROR if it had room in time), then
+	// request 2's ERROR: never a message of 1 after one of 2.
+	for (std::size_t i = 1; i < replies.size(); i++)
+		CHECK(replies[i - 1].hdr.request_id <= replies[i].hdr.request_id);
+	// Request 2 ended after request 1, whatever the timing.
+	auto records = log.records();
+	REQUIRE(records.size() == 2);
+	CHECK(records[0].op == Op::Get);
+	CHECK(records[1].op == Op::Ping);
+	CHECK(records[1].error == ESHUTDOWN);
+}
+
+TEST_CASE_FIXTURE(EngineFixture,
                   "abort() ends a parked transfer with ERROR ESHUTDOWN when its client makes room")
 {
 	// Room must come within the abort slice (100 ms): a reader that reads at
