@@ -316,4 +316,23 @@ TEST_CASE_FIXTURE(Fixture, "a reply sent whole is served even if the session clo
 	CHECK(logged().outcome == Outcome::Ok);
 }
 
+TEST_CASE_FIXTURE(
+        Fixture,
+        "a transfer that meets a full queue before its first message: its clock starts when it starts")
+{
+	// The send timeout runs from the last message sent, or from the start.
+	MessageQueue w = q.open_for_writing();
+	const std::uint8_t junk[] = {0};
+	for (int i = 0; i < 4; i++)
+		REQUIRE(w.try_send(junk) == 0);
+	std::uint64_t before = monotonic_usec();
+	auto t = transfer(protocol::Op::Ping);
+	REQUIRE(t->pump(kBudget) == Transfer::Step::Full);
+	std::uint64_t after = monotonic_usec();
+	CHECK(t->last_sent_usec() >= before);
+	CHECK(t->last_sent_usec() <= after);
+	t->give_up(Error{ECANCELED, "test over"});
+	t->finish();
+}
+
 TEST_SUITE_END();
