@@ -2,15 +2,15 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include <functional>
+#include <memory>
 #include <stdexcept>
-#include <thread>
+#include <string>
+#include <vector>
 
 #include "server/request-test-helpers.h"
 #include "server/transfer.h"
@@ -22,199 +22,317 @@ using protocol::ReplyType;
 
 namespace {
 
-// A served root in a temporary directory, removed on exit.
-struct Root {
-	std::string path;
-	std::shared_ptr<ServingContext> ctx = std::make_shared<ServingContext>();
+// DATA payloads of the test queue's 1024-byte messages.
+constexpr std::size_t kChunk = 1024 - protocol::kReplyHeaderSize;
+// More messages than any reply here: a pump ends at Done or Full only.
+constexpr unsigned kBudget = 1000;
 
-	Root()
-	{
-		char tmpl[] = "/tmp/fs-h2b-transfer-XXXXXX";
-		REQUIRE(mkdtemp(tmpl));
-		path = tmpl;
-		chmod(path.c_str(), 0755);
-		ctx->config.root = path;
-		ctx->root.reset(open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-		REQUIRE(ctx->root);
-	}
-	~Root() { std::filesystem::remove_all(path); }
-
-	void write(const std::string &name, const std::string &bytes) const
-	{
-		std::ofstream(path + "/" + name, std::ios::binary) << bytes;
-		chmod((path + "/" + name).c_str(), 0644);
-	}
-};
-
-// A request as the dispatcher hands it to a worker.
-Job job_for(const Root &root, const TestQueue &q, protocol::Op op, const std::string &path)
+std::string pattern(std::size_t n)
 {
-	Job job;
-	job.request.op = op;
-	job.request.id = 42;
-	job.request.path = path;
-	job.context = root.ctx;
-	job.session = SessionRef(session_on(q), monotonic_usec());
-	job.client_uid = job.session->uid;
-	job.received_usec = monotonic_usec();
-	return job;
-}
-
-// Waits until the worker filled the queue (a minute means a hang).
-void wait_full(const TestQueue &q)
-{
-	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-	while (q.waiting() < 4) {
-		REQUIRE(std::chrono::steady_clock::now() < deadline);
-		std::this_thread::yield();
-	}
+	std::string s(n, '\0');
+	for (std::size_t i = 0; i < n; i++)
+		s[i] = static_cast<char>('a' + (i * 13 + i / 26) % 26);
+	return s;
 }
 
 struct Fixture {
 	Root root;
-	TestQueue q{"tr"};
-	WorkerPool pool{0, 0, [](Job &) {}}; // only its aborting() flag is used
+	TestQueue q{"tr"}; // 4 messages of 1024 bytes
+	std::shared_ptr<Session> session = session_on(q);
 	ServerStats stats;
-	Transfer transfer{pool, stats, [] { return std::string(R"({"ok":true})"); }};
+	std::atomic<bool> aborting{false};
+	bool status_throws = false;
+	TransferEnv env{stats, [this] { return status_json(); }, aborting};
+	RequestLogCapture log;
 
-	// Serves one request on this thread; returns the reply stream.
-	std::vector<Reply> serve(protocol::Op op, const std::string &path)
+	std::unique_ptr<Transfer> transfer(protocol::Op op, const std::string &path = "",
+	                                   std::uint64_t id = 42)
 	{
-		Job job = job_for(root, q, op, path);
-		transfer.serve(job);
-		return receive_stream(q);
+		return std::make_unique<Transfer>(job_for(root, session, op, path, id), env);
+	}
+
+	[[nodiscard]] std::string status_json() const
+	{
+		if (status_throws)
+			throw std::runtime_error("bad byte");
+		return R"({"ok":true})";
+	}
+
+	// Receives what the queue holds now, appending it to @out.
+	void take_all(std::vector<Reply> &out) const
+	{
+		while (auto r = try_receive_reply(q))
+			out.push_back(std::move(*r));
+	}
+
+	// The one log record of the request that ended.
+	[[nodiscard]] LoggedRequest logged() const
+	{
+		auto records = log.records();
+		REQUIRE(records.size() == 1);
+		return records[0];
 	}
 };
+
+// The replies carry @id and consecutive sequence numbers from 0.
+void check_framing(const std::vector<Reply> &replies, std::uint64_t id)
+{
+	for (std::size_t i = 0; i < replies.size(); i++) {
+		CHECK(replies[i].hdr.request_id == id);
+		CHECK(replies[i].hdr.seq == i);
+	}
+}
 
 } // namespace
 
 TEST_SUITE_BEGIN("transfer");
 
-TEST_CASE_FIXTURE(Fixture, "GET of a small file: META, DATA, END, counted as served")
+TEST_CASE_FIXTURE(Fixture, "a reply that fits is sent in one pump: Done, counted as served")
 {
-	root.write("small.txt", "hello, world");
-	auto replies = serve(protocol::Op::Get, "small.txt");
-	REQUIRE(replies.size() == 3);
-	REQUIRE(replies[0].hdr.type == ReplyType::Meta);
-	protocol::Meta m;
-	REQUIRE(protocol::decode_meta(replies[0].payload, m) == protocol::Status::Ok);
-	CHECK(m.size == 12);
-	CHECK(m.length == 12);
-	CHECK(m.chunk_size == 1024 - protocol::kReplyHeaderSize);
-	CHECK(replies[1].hdr.type == ReplyType::Data);
-	CHECK(std::string(replies[1].payload.begin(), replies[1].payload.end()) == "hello, world");
-	REQUIRE(replies[2].hdr.type == ReplyType::End);
-	protocol::End end;
-	REQUIRE(protocol::decode_end(replies[2].payload, end) == protocol::Status::Ok);
-	CHECK(end.total == 12);
+	auto t = transfer(protocol::Op::Ping);
+	CHECK(t->pump(kBudget) == Transfer::Step::Done);
+	std::vector<Reply> replies;
+	take_all(replies);
+	REQUIRE(replies.size() == 2);
+	CHECK(replies[0].hdr.type == ReplyType::Pong);
+	CHECK(end_total(replies[1]) == 0);
+	check_framing(replies, 42);
+	CHECK(stats.served == 0); // not before finish()
+	t->finish();
 	CHECK(stats.served == 1);
 	CHECK(stats.failed == 0);
-	CHECK(stats.bytes == 12);
+	CHECK(logged().outcome == Outcome::Ok);
 }
 
-TEST_CASE_FIXTURE(Fixture, "GET of a file that changes while it is sent ends with ERROR ESTALE, not END")
+TEST_CASE_FIXTURE(Fixture, "GET into a queue that fills: Full, then each pump goes on where it stopped")
 {
-	// More chunks than the queue holds: the worker blocks on the full queue
-	// while the file is rewritten in place, at the same size.
-	const std::string before(20 * 1024, 'a'), after(20 * 1024, 'b');
-	root.write("big", before);
-	// An old mtime, so that the rewrite changes it whatever the clock's grain.
-	struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
-	REQUIRE(utimensat(AT_FDCWD, (root.path + "/big").c_str(), old, 0) == 0);
-
-	Job job = job_for(root, q, protocol::Op::Get, "big");
-	std::thread worker([&] { transfer.serve(job); });
-	auto first = receive_reply(q); // META
-	CHECK(first.hdr.type == ReplyType::Meta);
-	wait_full(q); // the worker is blocked now, mid-file
-	{
-		int fd = open((root.path + "/big").c_str(), O_WRONLY);
-		REQUIRE(fd >= 0);
-		REQUIRE(pwrite(fd, after.data(), after.size(), 0) == static_cast<ssize_t>(after.size()));
-		close(fd);
+	const std::string bytes = pattern(10 * kChunk + 100); // META, 11 DATA, END
+	root.write("big", bytes);
+	auto t = transfer(protocol::Op::Get, "big", 7);
+	std::vector<Reply> replies;
+	REQUIRE(t->pump(kBudget) == Transfer::Step::Full);
+	CHECK(q.waiting() == 4);
+	CHECK(t->pump(kBudget) == Transfer::Step::Full); // still no room: nothing lost, nothing sent twice
+	CHECK(q.waiting() == 4);
+	int pumps = 2;
+	std::size_t take = 1;
+	for (;;) {
+		// Room for 1, 2, 3, then 4 messages, again and again.
+		for (std::size_t i = 0; i < take; i++)
+			replies.push_back(receive_reply(q));
+		take = take % 4 + 1;
+		REQUIRE(++pumps < 100);
+		if (t->pump(kBudget) == Transfer::Step::Done)
+			break;
+		CHECK(q.waiting() == 4);
 	}
-	auto rest = receive_stream(q);
-	worker.join();
-	auto e = error_of(rest.back());
+	take_all(replies);
+	REQUIRE(replies.size() == 13);
+	check_framing(replies, 7);
+	CHECK(meta_of(replies[0]).length == bytes.size());
+	CHECK(data_of(replies) == bytes);
+	CHECK(end_total(replies.back()) == bytes.size());
+	CHECK(stats.bytes == bytes.size());
+	t->finish();
+	CHECK(stats.served == 1);
+	auto rec = logged();
+	CHECK(rec.outcome == Outcome::Ok);
+	CHECK(rec.bytes == bytes.size());
+}
+
+TEST_CASE_FIXTURE(Fixture, "a session closed while its queue is full: Done, nothing more sent, aborted")
+{
+	root.write("big", pattern(10 * kChunk));
+	auto t = transfer(protocol::Op::Get, "big");
+	REQUIRE(t->pump(kBudget) == Transfer::Step::Full);
+	session->closed.store(true);
+	std::vector<Reply> replies;
+	take_all(replies);
+	CHECK(replies.size() == 4);
+	CHECK(t->pump(kBudget) == Transfer::Step::Done);
+	CHECK(q.waiting() == 0);
+	t->finish();
+	CHECK(stats.failed == 1);
+	CHECK(stats.served == 0);
+	auto rec = logged();
+	CHECK(rec.outcome == Outcome::Aborted);
+	CHECK(rec.error == ECANCELED);
+	CHECK(rec.bytes == 3 * kChunk);
+}
+
+TEST_CASE_FIXTURE(Fixture, "shutdown giving up mid-reply: the next message is ERROR ESHUTDOWN, in sequence")
+{
+	root.write("big", pattern(10 * kChunk));
+	auto t = transfer(protocol::Op::Get, "big");
+	REQUIRE(t->pump(kBudget) == Transfer::Step::Full);
+	aborting.store(true);
+	CHECK(t->pump(kBudget) == Transfer::Step::Full); // the ERROR waits for room too
+	std::vector<Reply> replies{receive_reply(q)};
+	CHECK(t->pump(kBudget) == Transfer::Step::Done);
+	take_all(replies);
+	REQUIRE(replies.size() == 5);
+	check_framing(replies, 42);
+	CHECK(error_of(replies.back()).code == ESHUTDOWN);
+	CHECK(data_of(replies) == pattern(3 * kChunk));
+	t->finish();
+	CHECK(stats.failed == 1);
+	CHECK(logged().error == ESHUTDOWN);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a request that starts after shutdown gave up: ERROR ESHUTDOWN only")
+{
+	root.write("f", "x");
+	aborting.store(true);
+	auto t = transfer(protocol::Op::Get, "f");
+	CHECK(t->pump(kBudget) == Transfer::Step::Done);
+	auto r = receive_reply(q);
+	CHECK(r.hdr.seq == 0);
+	CHECK(error_of(r).code == ESHUTDOWN);
+	CHECK(q.waiting() == 0);
+	t->finish();
+	CHECK(stats.failed == 1);
+}
+
+TEST_CASE_FIXTURE(Fixture, "given up while parked (send timeout): nothing more sent, aborted with the reason")
+{
+	root.write("big", pattern(10 * kChunk));
+	auto t = transfer(protocol::Op::Get, "big");
+	REQUIRE(t->pump(kBudget) == Transfer::Step::Full);
+	t->give_up(Error{ETIMEDOUT, "client stopped reading (send timed out)"});
+	(void)receive_reply(q);
+	CHECK(t->pump(kBudget) == Transfer::Step::Done);
+	CHECK(q.waiting() == 3);
+	t->finish();
+	CHECK(stats.failed == 1);
+	auto rec = logged();
+	CHECK(rec.outcome == Outcome::Aborted);
+	CHECK(rec.error == ETIMEDOUT);
+	CHECK(rec.detail == "client stopped reading (send timed out)");
+}
+
+TEST_CASE_FIXTURE(Fixture,
+                  "a file that changes while its transfer is parked: ERROR ESTALE once there is room")
+{
+	const std::string before(10 * kChunk, 'a');
+	root.write("big", before);
+	root.age("big");
+	auto t = transfer(protocol::Op::Get, "big");
+	REQUIRE(t->pump(kBudget) == Transfer::Step::Full);
+	root.overwrite("big", std::string(before.size(), 'b'));
+	std::vector<Reply> replies;
+	for (int i = 0; i < 100; i++) {
+		take_all(replies);
+		if (t->pump(kBudget) == Transfer::Step::Done)
+			break;
+	}
+	take_all(replies);
+	REQUIRE_FALSE(replies.empty());
+	check_framing(replies, 42);
+	auto e = error_of(replies.back());
 	CHECK(e.code == ESTALE);
-	CHECK(e.text == "file changed while it was sent");
+	for (const Reply &r : replies)
+		CHECK(r.hdr.type != ReplyType::End);
+	t->finish();
 	CHECK(stats.failed == 1);
 	CHECK(stats.served == 0);
 }
 
-TEST_CASE_FIXTURE(Fixture, "GET of a file truncated while it is sent ends with ESTALE")
+TEST_CASE_FIXTURE(Fixture, "an operation's error is the reply: ERROR ENOENT, outcome not-found")
 {
-	root.write("big", std::string(20 * 1024, 'a'));
-	Job job = job_for(root, q, protocol::Op::Get, "big");
-	std::thread worker([&] { transfer.serve(job); });
-	(void)receive_reply(q);
-	wait_full(q);
-	REQUIRE(truncate((root.path + "/big").c_str(), 100) == 0);
-	auto rest = receive_stream(q);
-	worker.join();
-	CHECK(error_of(rest.back()).code == ESTALE);
-}
-
-TEST_CASE_FIXTURE(Fixture, "a missing file: ERROR ENOENT, counted as failed")
-{
-	auto replies = serve(protocol::Op::Get, "nope");
-	REQUIRE(replies.size() == 1);
-	CHECK(error_of(replies[0]).code == ENOENT);
+	auto t = transfer(protocol::Op::Get, "nope");
+	CHECK(t->pump(kBudget) == Transfer::Step::Done);
+	auto r = receive_reply(q);
+	CHECK(error_of(r).code == ENOENT);
+	CHECK(q.waiting() == 0);
+	t->finish();
 	CHECK(stats.failed == 1);
+	CHECK(logged().outcome == Outcome::NotFound);
 }
 
-TEST_CASE_FIXTURE(Fixture, "LIST sends the entries, then END with their count")
+TEST_CASE_FIXTURE(Fixture, "a STATUS that throws fails that request only: ERROR EIO")
 {
-	root.write("a", "1");
-	root.write("b", "22");
-	auto replies = serve(protocol::Op::List, "");
-	REQUIRE(replies.size() == 3);
-	CHECK(replies[0].hdr.type == ReplyType::Meta);
-	std::vector<protocol::Entry> entries;
-	REQUIRE(protocol::decode_entries(replies[1].payload, entries) == protocol::Status::Ok);
-	REQUIRE(entries.size() == 2);
-	protocol::End end;
-	REQUIRE(protocol::decode_end(replies[2].payload, end) == protocol::Status::Ok);
-	CHECK(end.total == 2);
-}
-
-TEST_CASE("a STATUS that throws fails that request only: ERROR EIO")
-{
-	Root root;
-	TestQueue q("tr");
-	WorkerPool pool(0, 0, [](Job &) {});
-	ServerStats stats;
-	Transfer transfer(pool, stats, []() -> std::string { throw std::runtime_error("bad byte"); });
-	Job job = job_for(root, q, protocol::Op::Status, "");
-	transfer.serve(job);
+	status_throws = true;
+	auto t = transfer(protocol::Op::Status);
+	CHECK(t->pump(kBudget) == Transfer::Step::Done);
 	auto e = error_of(receive_reply(q));
 	CHECK(e.code == EIO);
 	CHECK(e.text.find("internal error") != std::string::npos);
+	t->finish();
 	CHECK(stats.failed == 1);
 }
 
-TEST_CASE_FIXTURE(Fixture, "a request of a closed session is logged aborted and sends nothing")
+TEST_CASE_FIXTURE(Fixture, "a reply queue that refuses sends: the client is lost, Done without a reply")
 {
 	root.write("f", "x");
-	Job job = job_for(root, q, protocol::Op::Get, "f");
-	job.session->closed.store(true);
-	transfer.serve(job);
+	// Another error than a full queue: a descriptor open for reading only.
+	REQUIRE(MessageQueue::open(q.name, O_RDONLY | O_NONBLOCK, session->reply) == 0);
+	auto t = transfer(protocol::Op::Get, "f");
+	CHECK(t->pump(kBudget) == Transfer::Step::Done);
 	CHECK(q.waiting() == 0);
-	CHECK(stats.failed == 1);
+	t->finish();
+	auto rec = logged();
+	CHECK(rec.outcome == Outcome::Aborted);
+	CHECK(rec.error == EBADF);
 }
 
-TEST_CASE_FIXTURE(Fixture, "a job counts as in flight on its session until the worker drops it")
+TEST_CASE_FIXTURE(Fixture, "a transfer holds its session in flight until finish()")
 {
-	root.write("f", "x");
-	auto session = session_on(q);
-	Job job = job_for(root, q, protocol::Op::Get, "f");
-	job.session = SessionRef(session, monotonic_usec());
+	auto t = transfer(protocol::Op::Ping);
 	CHECK(session->in_flight.load() == 1);
-	transfer.serve(job);
-	(void)receive_stream(q);
+	CHECK(t->pump(kBudget) == Transfer::Step::Done);
 	CHECK(session->in_flight.load() == 1);
-	job = Job{};
+	t->finish();
 	CHECK(session->in_flight.load() == 0);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a budget of messages: Yield once it is spent, then on in sequence")
+{
+	const std::string bytes = pattern(2 * kChunk); // META, 2 DATA, END
+	root.write("f", bytes);
+	auto t = transfer(protocol::Op::Get, "f", 3);
+	std::uint64_t before = monotonic_usec();
+	CHECK(t->pump(3) == Transfer::Step::Yield);
+	CHECK(q.waiting() == 3);
+	CHECK(t->last_sent_usec() >= before);
+	CHECK(t->pump(3) == Transfer::Step::Done);
+	std::vector<Reply> replies;
+	take_all(replies);
+	REQUIRE(replies.size() == 4);
+	check_framing(replies, 3);
+	CHECK(data_of(replies) == bytes);
+	t->finish();
+	CHECK(stats.served == 1);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a reply sent whole is served even if the session closes before the transfer ends")
+{
+	// A client that got its END may close its session at once.
+	auto t = transfer(protocol::Op::Ping);
+	CHECK(t->pump(2) == Transfer::Step::Yield); // PONG and END sent, not yet seen done
+	session->closed.store(true);
+	CHECK(t->pump(kBudget) == Transfer::Step::Done);
+	t->finish();
+	CHECK(stats.served == 1);
+	CHECK(logged().outcome == Outcome::Ok);
+}
+
+TEST_CASE_FIXTURE(
+        Fixture,
+        "a transfer that meets a full queue before its first message: its clock starts when it starts")
+{
+	// The send timeout runs from the last message sent, or from the start.
+	MessageQueue w = q.open_for_writing();
+	const std::uint8_t junk[] = {0};
+	for (int i = 0; i < 4; i++)
+		REQUIRE(w.try_send(junk) == 0);
+	std::uint64_t before = monotonic_usec();
+	auto t = transfer(protocol::Op::Ping);
+	REQUIRE(t->pump(kBudget) == Transfer::Step::Full);
+	std::uint64_t after = monotonic_usec();
+	CHECK(t->last_sent_usec() >= before);
+	CHECK(t->last_sent_usec() <= after);
+	t->give_up(Error{ECANCELED, "test over"});
+	t->finish();
 }
 
 TEST_SUITE_END();
