@@ -5,7 +5,7 @@
 // and the file, and receives three messages of the sizes of META, DATA and
 // END; a server thread (one per CPU at most, each blocking in mq_receive)
 // opens the reply queue and the file, preads it and sends the three
-// messages. No request decoding, path policy, dispatcher, worker hand-off or
+// messages. No request decoding, path policy, dispatcher, transfer engine or
 // logging. This is not a ceiling the server could reach (it has to do
 // those), but the part of the cost that the protocol and the kernel impose.
 //

@@ -39,9 +39,9 @@ private:
 
 // How run() ended; the launcher decides what the process does next.
 enum class RunEnd {
-	kStopped,      // SIGTERM or SIGINT; transfers finished or were cut off
-	kReexec,       // SIGUSR2: release_queue(), then re-execute in place
-	kFailed,       // the main loop could not go on (logged); transfers finished
+	kStopped,        // SIGTERM or SIGINT; transfers finished or were cut off
+	kReexec,         // SIGUSR2: release_queue(), then re-execute in place
+	kFailed,         // the main loop could not go on (logged); transfers finished
 	kTransfersStuck, // transfers hang in system calls: exit without destroying the Server
 };
 
