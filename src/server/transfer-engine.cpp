@@ -59,12 +59,15 @@ TransferEngine::~TransferEngine()
 
 bool TransferEngine::admissible_locked(const Job &job) const
 {
+	// A session runs one request at a time, even at abort: replies never
+	// interleave, and its queue is in the epoll set once.
+	if (running_sessions_.contains(job.session.get()))
+		return false;
 	if (aborting_.load())
 		return true; // it fails at once with ESHUTDOWN
 	auto u = users_.find(job.client_uid);
 	return running_ < limits_.max_transfers &&
-	       (u == users_.end() || u->second.running < limits_.max_per_uid) &&
-	       !running_sessions_.contains(job.session.get());
+	       (u == users_.end() || u->second.running < limits_.max_per_uid);
 }
 
 void TransferEngine::start_locked(const Job &job)

@@ -25,7 +25,8 @@ std::size_t max_payload(const Session &s)
 
 } // namespace
 
-Transfer::Transfer(Job job, const TransferEnv &env) : job_(std::move(job)), env_(env), out_(job_.request)
+Transfer::Transfer(Job job, const TransferEnv &env)
+        : job_(std::move(job)), env_(env), out_(job_.request), last_sent_usec_(monotonic_usec())
 {}
 
 std::chrono::milliseconds Transfer::send_timeout() const

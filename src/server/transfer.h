@@ -56,7 +56,7 @@ public:
 	[[nodiscard]] const Session &session() const { return *job_.session; }
 	[[nodiscard]] uid_t uid() const { return job_.client_uid; }
 	[[nodiscard]] std::chrono::milliseconds send_timeout() const;
-	// When it last sent a message (or was received, before the first).
+	// When it last sent a message (or started, before the first).
 	[[nodiscard]] std::uint64_t last_sent_usec() const { return last_sent_usec_; }
 
 private:
