@@ -145,6 +145,12 @@ void TransferEngine::unwatch_requests_locked()
 
 void TransferEngine::take_request()
 {
+	{
+		// An event from before the queue was handed back is stale.
+		std::lock_guard guard(lock_);
+		if (!watching_requests_)
+			return;
+	}
 	auto [received, start] = take_request_();
 	if (received)
 		last_request_usec_.store(monotonic_usec());
