@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 
 namespace fileserver {
@@ -29,6 +30,16 @@ Slot g_slots[8];
 
 void on_fatal_signal(int sig)
 {
+	cleanup_run();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+} // namespace
+
+void cleanup_run() noexcept
+{
+	int saved = errno;
 	for (auto &slot : g_slots) {
 		if (slot.state.load() != kActive)
 			continue;
@@ -37,11 +48,8 @@ void on_fatal_signal(int sig)
 		else
 			unlink(slot.path);
 	}
-	signal(sig, SIG_DFL);
-	raise(sig);
+	errno = saved;
 }
-
-} // namespace
 
 int cleanup_register(CleanupKind kind, const std::string &path)
 {

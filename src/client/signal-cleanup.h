@@ -18,7 +18,11 @@ enum class CleanupKind {
 int cleanup_register(CleanupKind kind, const std::string &path);
 void cleanup_forget(int slot);
 
-// Installs handlers for SIGINT, SIGTERM, SIGHUP and SIGQUIT.
+// Removes every path registered now. Async-signal-safe: for handlers.
+void cleanup_run() noexcept;
+
+// Installs handlers for SIGINT, SIGTERM, SIGHUP and SIGQUIT that call
+// cleanup_run() and then die of the signal.
 void install_cleanup_handlers();
 
 } // namespace fileserver
