@@ -89,8 +89,11 @@ int AtomicFile::commit()
 	// create would.
 	mode_t mask = umask(0);
 	umask(mask);
+	// Not synced, as cp(1) does not: readers never see a partial file, but
+	// the data reaches the disk at the kernel's writeback. A sync per file
+	// cost more than the whole transfer of a small one (and -r makes many).
 	int err = 0;
-	if (fchmod(fd_.get(), 0666 & ~mask) < 0 || fsync(fd_.get()) < 0)
+	if (fchmod(fd_.get(), 0666 & ~mask) < 0)
 		err = -errno;
 	else if (temp_.empty())
 		err = link_unnamed();

@@ -32,8 +32,8 @@ public:
 	// symbolic link there is replaced, not followed (see OutputTarget).
 	int open(const std::string &target, Temporary temporary = Temporary::Unnamed);
 	int write(std::span<const std::uint8_t> data);
-	// Gives the file the mode a plain create would (0666 minus the umask),
-	// syncs it and puts it in place of the target.
+	// Gives the file the mode a plain create would (0666 minus the umask)
+	// and puts it in place of the target (without fsync()).
 	int commit();
 	void discard();
 
