@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +44,8 @@ inline InterruptedOpen interrupt_open(const std::function<void(const std::string
 	pid_t child = fork();
 	REQUIRE(child >= 0);
 	if (child == 0) {
+		struct rlimit no_core = {0, 0}; // SIGQUIT would dump one
+		setrlimit(RLIMIT_CORE, &no_core);
 		open_session(name);
 		_exit(1);
 	}
