@@ -36,7 +36,10 @@ cleanup() {
 		kill "$daemon" 2>/dev/null
 		wait "$daemon" 2>/dev/null
 	fi
-	rm -f "/dev/mqueue${queue}"
+	# The server leaves its queue by design; /dev/mqueue is not mounted
+	# everywhere, so mq_unlink() it (python's ctypes), else remove the file.
+	python3 -c 'import ctypes, sys; ctypes.CDLL("librt.so.1").mq_unlink(sys.argv[1].encode())' \
+		"$queue" 2>/dev/null || rm -f "/dev/mqueue${queue}"
 	if [ "${KEEP_TMP:-0}" = 1 ]; then say "kept $tmp"; else rm -rf "$tmp"; fi
 	exit "$rc"
 }
