@@ -3,7 +3,6 @@
 
 #include <limits.h>
 #include <mqueue.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -27,13 +26,6 @@ struct Slot {
 };
 
 Slot g_slots[8];
-
-void on_fatal_signal(int sig)
-{
-	cleanup_run();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
 
 } // namespace
 
@@ -71,15 +63,6 @@ void cleanup_forget(int slot)
 {
 	if (slot >= 0 && slot < static_cast<int>(std::size(g_slots)))
 		g_slots[slot].state.store(kFree);
-}
-
-void install_cleanup_handlers()
-{
-	struct sigaction sa = {};
-	sa.sa_handler = on_fatal_signal;
-	sigemptyset(&sa.sa_mask);
-	for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT})
-		sigaction(sig, &sa, nullptr);
 }
 
 } // namespace fileserver
