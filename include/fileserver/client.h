@@ -48,6 +48,13 @@ const char *fileserver_error_message(void);
 int fileserver_session_open(const char *queue, int timeout_ms, fileserver_session **out);
 void fileserver_session_close(fileserver_session *s); /* NULL ok */
 
+/*
+ * For a program's handlers of fatal signals: removes the names of reply
+ * queues that sessions being opened have created and the server has not
+ * answered yet (nothing else is left behind). Async-signal-safe.
+ */
+void fileserver_signal_cleanup(void);
+
 /* Writes the server's version, NUL-terminated and truncated to fit. */
 int fileserver_ping(fileserver_session *s, char *version, size_t version_size);
 int fileserver_status(fileserver_session *s, char **json); /* free() the string */

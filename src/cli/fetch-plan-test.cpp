@@ -190,3 +190,27 @@ TEST_CASE("fetch plan: an unlistable directory fails alone; no server stops ever
 	REQUIRE_FALSE(r.ok());
 	CHECK(r.error().code == ETIMEDOUT);
 }
+
+TEST_CASE("fetch plan: an operand planned unseen is a file to fetch, asked nothing")
+{
+	FetchPlan plan;
+	CHECK(plan_unseen_path("d/b.bin", "out", false, plan));
+	CHECK(plan_unseen_path("sub/", "out", true, plan));
+	REQUIRE(plan.files.size() == 2);
+	CHECK(plan.files[0].remote == "d/b.bin");
+	CHECK(plan.files[0].local == "out/b.bin");
+	CHECK(plan.files[0].unseen);
+	CHECK_FALSE(plan.files[0].keep_mode);
+	CHECK(plan.files[1].local == "out/sub");
+	CHECK(plan.files[1].keep_mode); // -r keeps the server's mode
+	CHECK(plan.dirs.empty());
+	CHECK(plan.failed.empty());
+}
+
+TEST_CASE("fetch plan: the root and .. are left to plan_path")
+{
+	FetchPlan plan;
+	for (const char *path : {"", ".", "./", "..", "a/.."})
+		CHECK_MESSAGE(!plan_unseen_path(path, "out", true, plan), path);
+	CHECK(plan.files.empty());
+}

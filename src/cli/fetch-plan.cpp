@@ -14,7 +14,6 @@ namespace fileserver::cli {
 namespace {
 
 constexpr std::size_t kMaxRemotePath = 4096; // the protocol's limit
-constexpr std::uint32_t kPermissionBits = 0777;
 
 class Planner
 {
@@ -134,6 +133,17 @@ std::string base_name(std::string path)
 		path.pop_back();
 	auto slash = path.find_last_of('/');
 	return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool plan_unseen_path(const std::string &path, const std::string &dest, bool recursive, FetchPlan &plan)
+{
+	std::string name = base_name(path);
+	if (name.empty() || name == "." || name == "..")
+		return false;
+	PlannedFile file{path, dest + "/" + name, 0, 0, recursive};
+	file.unseen = true;
+	plan.files.push_back(std::move(file));
+	return true;
 }
 
 Result<void> plan_path(const RemoteTree &remote, const std::string &path, const std::string &dest,

@@ -22,12 +22,15 @@ struct PlannedDir {
 	std::uint32_t mode = 0; // permission bits, set once the tree is complete
 };
 
+inline constexpr std::uint32_t kPermissionBits = 0777;
+
 struct PlannedFile {
 	std::string remote;
 	std::string local;
 	std::uint64_t size = 0; // as listed; the transfer's META has the last word
-	std::uint32_t mode = 0; // permission bits to keep, if keep_mode
+	std::uint32_t mode = 0; // permission bits as listed; the META's are kept
 	bool keep_mode = false; // -r: keep the server's mode; else as a plain create
+	bool unseen = false;    // an operand not asked about: may be a directory
 };
 
 struct PlanNote {
@@ -57,6 +60,12 @@ bool valid_entry_name(std::string_view name);
 std::string join_path(const std::string &dir, const std::string &name);
 // The last component, trailing slashes ignored: "a/b/" -> "b", "" -> "".
 std::string base_name(std::string path);
+
+// Adds @path (an operand of get) to @plan as a file to fetch without asking
+// the server what it is (unseen: its GET fails with EISDIR if it is a
+// directory, which plan_path() then plans). false for the root and ".."
+// (plan_path() knows what to do with them): nothing added.
+bool plan_unseen_path(const std::string &path, const std::string &dest, bool recursive, FetchPlan &plan);
 
 // Adds @path (an operand of get) to @plan: a file goes to DEST/NAME, a
 // directory with @recursive becomes DEST/NAME with its tree (the root,

@@ -93,12 +93,17 @@ void Fetcher::verbose(const std::string &what, const std::string &text)
 	(void)write_all(STDERR_FILENO, "fileserverctl: " + escape_for_terminal(what) + ": " + text + "\n");
 }
 
-bool Fetcher::fetch(const PlannedFile &file)
+bool Fetcher::fetch(const PlannedFile &file, Error *directory)
 {
 	planned_ += file.size;
 	auto r = options_.resume ? fetch_partial(file) : fetch_atomic(file);
 	if (r) {
 		tally_.files++;
+		return true;
+	}
+	if (directory && r.error().code == EISDIR) {
+		planned_ -= file.size;
+		*directory = r.take_error();
 		return true;
 	}
 	fail(file.remote, r.error());
@@ -116,7 +121,8 @@ Result<void> Fetcher::get_into(const PlannedFile &file, std::uint64_t offset,
 		if (check)
 			if (int e = check(m); e < 0)
 				return e;
-		// The size now, rather than the one listed.
+		// The size and mode now, rather than the ones listed (if any).
+		mode_ = m.mode & kPermissionBits;
 		if (m.size != file.size) {
 			planned_ = planned_ - file.size + m.size;
 			if (bar_)
@@ -151,12 +157,10 @@ Result<void> Fetcher::fetch_atomic(const PlannedFile &file)
 		out.discard();
 		return r;
 	}
-	if (int e = out.commit(); e < 0)
+	// A plain create's mode, or with -r the server's. The directories of a
+	// tree stay private (0700) until it is complete.
+	if (int e = out.commit(file.keep_mode ? std::optional(mode_) : std::nullopt); e < 0)
 		return cannot("write", file.local, e);
-	// AtomicFile gives a plain create's mode; -r keeps the server's. The
-	// directories of a tree stay private (0700) until it is complete.
-	if (file.keep_mode && chmod(file.local.c_str(), file.mode) < 0)
-		return cannot("set the mode of", file.local, errno);
 	return {};
 }
 
@@ -197,7 +201,7 @@ Result<void> Fetcher::fetch_partial(const PlannedFile &file)
 		}
 		if (!r)
 			return r;
-		if (int e = part.commit(file.keep_mode ? file.mode : create_mode()); e < 0)
+		if (int e = part.commit(file.keep_mode ? mode_ : create_mode()); e < 0)
 			return cannot("write", file.local, e);
 		return {};
 	}

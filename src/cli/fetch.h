@@ -34,8 +34,10 @@ public:
 	// @bar: the whole transfer's progress bar, or null.
 	Fetcher(Session &session, const GetOptions &options, ProgressBar *bar);
 
-	// false: the failure stops everything (reported already).
-	bool fetch(const PlannedFile &file);
+	// false: the failure stops everything (reported already). With
+	// @directory, a PATH that turns out to be a directory (the GET's EISDIR)
+	// is neither reported nor counted: the error goes there.
+	bool fetch(const PlannedFile &file, Error *directory = nullptr);
 	// Reports "fileserverctl: WHAT: WHY" and counts a failure.
 	void fail(const std::string &what, const Error &error);
 	// After a failure that stops everything: @left files were not tried.
@@ -58,6 +60,7 @@ private:
 	FetchTally tally_;
 	std::uint64_t done_ = 0;    // bytes under the bar so far
 	std::uint64_t planned_ = 0; // the bar's total
+	std::uint32_t mode_ = 0;    // the permission bits of the file's META
 };
 
 } // namespace fileserver::cli

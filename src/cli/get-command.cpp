@@ -123,6 +123,47 @@ Result<void> make_dest(const std::string &dir)
 	return Error::from_errno(err, "cannot create " + dir + ": " + errno_string(err));
 }
 
+// Private until complete: nobody sees a file of the tree before its mode is set.
+void make_dirs(const std::vector<PlannedDir> &dirs, Fetcher &f)
+{
+	for (const auto &d : dirs)
+		if (mkdir(d.local.c_str(), 0700) < 0 && errno != EEXIST)
+			f.fail(d.local, Error{EIO, "cannot create the directory: " + errno_string(errno)});
+}
+
+void report_notes(const FetchPlan &plan, Fetcher &f)
+{
+	for (const auto &n : plan.failed)
+		f.fail(n.remote, n.error);
+	for (const auto &n : plan.skipped)
+		f.note(n.remote, n.error.why);
+}
+
+// An unseen operand turned out a directory: with -r, its tree goes into
+// @plan right after it (so that the order stays that of the operands).
+// false: a failure that stops everything (reported).
+bool expand_directory(const RemoteTree &remote, const GetOptions &g, std::size_t at, FetchPlan &plan,
+                      Fetcher &f)
+{
+	std::string path = plan.files[at].remote;
+	if (!g.recursive) {
+		f.fail(path, Error{EISDIR, "is a directory (use -r to fetch its tree)"});
+		return true;
+	}
+	FetchPlan tree;
+	if (auto r = plan_path(remote, path, g.output_dir, true, tree); !r) {
+		report(r.error(), path);
+		return false;
+	}
+	report_notes(tree, f);
+	make_dirs(tree.dirs, f);
+	plan.dirs.insert(plan.dirs.end(), tree.dirs.begin(), tree.dirs.end());
+	plan.files.insert(plan.files.begin() + static_cast<std::ptrdiff_t>(at) + 1,
+	                  std::make_move_iterator(tree.files.begin()),
+	                  std::make_move_iterator(tree.files.end()));
+	return true;
+}
+
 // Several files with -O DIR, and trees with -r: one session, one bar.
 ExitStatus get_many(Session &session, const Options &o)
 {
@@ -131,26 +172,27 @@ ExitStatus get_many(Session &session, const Options &o)
 		report(r.error(), "");
 		return ExitStatus::Failed;
 	}
+	// Without a bar to size (nor --continue, which stats each file), the
+	// operands are not asked about first: each GET's META (or its EISDIR)
+	// says what it is. Trees are listed before they are fetched.
+	bool want_bar = !g.quiet && isatty(STDERR_FILENO) == 1;
+	bool unseen = !want_bar && !g.resume;
 	FetchPlan plan;
 	RemoteTree remote{[&](const std::string &p) { return session.stat(p); },
 	                  [&](const std::string &p) { return session.list(p); }};
-	for (const auto &path : g.paths)
+	for (const auto &path : g.paths) {
+		if (unseen && plan_unseen_path(path, g.output_dir, g.recursive, plan))
+			continue;
 		if (auto r = plan_path(remote, path, g.output_dir, g.recursive, plan); !r)
 			return report(r.error(), path);
+	}
 
-	bool progress = !g.quiet && isatty(STDERR_FILENO) == 1 && plan.total_bytes() >= kProgressMinBytes;
 	std::optional<ProgressBar> bar;
-	if (progress)
+	if (want_bar && plan.total_bytes() >= kProgressMinBytes)
 		bar.emplace(STDERR_FILENO, "", plan.total_bytes());
 	Fetcher f(session, g, bar ? &*bar : nullptr);
-	for (const auto &n : plan.failed)
-		f.fail(n.remote, n.error);
-	for (const auto &n : plan.skipped)
-		f.note(n.remote, n.error.why);
-	// Private until complete: nobody sees a file of the tree before its mode is set.
-	for (const auto &d : plan.dirs)
-		if (mkdir(d.local.c_str(), 0700) < 0 && errno != EEXIST)
-			f.fail(d.local, Error{EIO, "cannot create the directory: " + errno_string(errno)});
+	report_notes(plan, f);
+	make_dirs(plan.dirs, f);
 	std::set<std::string> seen;
 	for (std::size_t i = 0; i < plan.files.size(); i++) {
 		const PlannedFile &file = plan.files[i];
@@ -158,7 +200,13 @@ ExitStatus get_many(Session &session, const Options &o)
 			f.fail(file.remote, Error{EEXIST, "another PATH is written to " + file.local});
 			continue;
 		}
-		if (!f.fetch(file)) {
+		Error directory;
+		bool go_on = f.fetch(file, file.unseen ? &directory : nullptr);
+		if (go_on && directory.code == EISDIR) {
+			seen.erase(file.local); // a directory, not a file, goes there
+			go_on = expand_directory(remote, g, i, plan, f);
+		}
+		if (!go_on) {
 			f.abandon(plan.files.size() - i - 1);
 			break;
 		}

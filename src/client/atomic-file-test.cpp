@@ -40,6 +40,21 @@ TEST_CASE("atomic file: unnamed temporary, nothing visible before commit")
 	CHECK(mode_of(target) == 0644);
 }
 
+TEST_CASE("atomic file: a mode given to commit, whatever the umask")
+{
+	TempDir dir;
+	for (auto temporary : {AtomicFile::Temporary::Unnamed, AtomicFile::Temporary::Named}) {
+		std::string target = dir / (temporary == AtomicFile::Temporary::Named ? "named" : "unnamed");
+		AtomicFile f;
+		REQUIRE(f.open(target, temporary) == 0);
+		REQUIRE(f.write(bytes("x")) == 0);
+		mode_t mask = umask(077);
+		REQUIRE(f.commit(0751) == 0);
+		umask(mask);
+		CHECK(mode_of(target) == 0751);
+	}
+}
+
 TEST_CASE("atomic file: replaces an existing file, leaves nothing else")
 {
 	TempDir dir;

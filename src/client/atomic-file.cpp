@@ -83,14 +83,20 @@ int AtomicFile::write(std::span<const std::uint8_t> data)
 	return write_all(fd_.get(), data);
 }
 
-int AtomicFile::commit()
+int AtomicFile::commit(std::optional<std::uint32_t> mode)
 {
-	// Both temporaries are created 0600; give the file the mode a plain
-	// create would.
-	mode_t mask = umask(0);
-	umask(mask);
+	// Both temporaries are created 0600; give the file the mode asked for,
+	// or the one a plain create would.
+	if (!mode) {
+		mode_t mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	// Not synced, as cp(1) does not: readers never see a partial file, but
+	// the data reaches the disk at the kernel's writeback. A sync per file
+	// cost more than the whole transfer of a small one (and -r makes many).
 	int err = 0;
-	if (fchmod(fd_.get(), 0666 & ~mask) < 0 || fsync(fd_.get()) < 0)
+	if (fchmod(fd_.get(), static_cast<mode_t>(*mode)) < 0)
 		err = -errno;
 	else if (temp_.empty())
 		err = link_unnamed();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -32,9 +33,10 @@ public:
 	// symbolic link there is replaced, not followed (see OutputTarget).
 	int open(const std::string &target, Temporary temporary = Temporary::Unnamed);
 	int write(std::span<const std::uint8_t> data);
-	// Gives the file the mode a plain create would (0666 minus the umask),
-	// syncs it and puts it in place of the target.
-	int commit();
+	// Gives the file @mode, or by default the mode a plain create would
+	// (0666 minus the umask), and puts it in place of the target (without
+	// fsync()).
+	int commit(std::optional<std::uint32_t> mode = std::nullopt);
 	void discard();
 
 	// The named temporary's path; empty with O_TMPFILE.

@@ -3,10 +3,10 @@
 
 #include <limits.h>
 #include <mqueue.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 
 namespace fileserver {
@@ -27,8 +27,11 @@ struct Slot {
 
 Slot g_slots[8];
 
-void on_fatal_signal(int sig)
+} // namespace
+
+void cleanup_run() noexcept
 {
+	int saved = errno;
 	for (auto &slot : g_slots) {
 		if (slot.state.load() != kActive)
 			continue;
@@ -37,11 +40,8 @@ void on_fatal_signal(int sig)
 		else
 			unlink(slot.path);
 	}
-	signal(sig, SIG_DFL);
-	raise(sig);
+	errno = saved;
 }
-
-} // namespace
 
 int cleanup_register(CleanupKind kind, const std::string &path)
 {
@@ -63,15 +63,6 @@ void cleanup_forget(int slot)
 {
 	if (slot >= 0 && slot < static_cast<int>(std::size(g_slots)))
 		g_slots[slot].state.store(kFree);
-}
-
-void install_cleanup_handlers()
-{
-	struct sigaction sa = {};
-	sa.sa_handler = on_fatal_signal;
-	sigemptyset(&sa.sa_mask);
-	for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT})
-		sigaction(sig, &sa, nullptr);
 }
 
 } // namespace fileserver

@@ -7,7 +7,7 @@ namespace fileserver {
 
 // Paths a client must not leave behind when a signal kills it: its reply
 // queue (until the server has opened it and the name is unlinked) and a
-// temporary output file. The handlers remove them and re-raise the signal.
+// temporary output file.
 
 enum class CleanupKind {
 	MessageQueue,
@@ -18,7 +18,9 @@ enum class CleanupKind {
 int cleanup_register(CleanupKind kind, const std::string &path);
 void cleanup_forget(int slot);
 
-// Installs handlers for SIGINT, SIGTERM, SIGHUP and SIGQUIT.
-void install_cleanup_handlers();
+// Removes every path registered now. Async-signal-safe: for the handlers
+// of a program (fileserverctl's cli/interrupt-cleanup); the library's own
+// registry is reached through fileserver_signal_cleanup().
+void cleanup_run() noexcept;
 
 } // namespace fileserver

@@ -5,9 +5,11 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -45,6 +47,39 @@ TEST_CASE("stale queues: this process's start time")
 	REQUIRE(self);
 	CHECK(*self > 0);
 	CHECK(process_start_time(getpid()) == self);
+}
+
+TEST_CASE("stale queues: a start time behind a command name with spaces and parentheses")
+{
+	int go[2], ready[2];
+	REQUIRE(pipe(go) == 0);
+	REQUIRE(pipe(ready) == 0);
+	pid_t child = fork();
+	REQUIRE(child >= 0);
+	if (child == 0) {
+		char c = 0;
+		(void)!read(go[0], &c, 1);
+		prctl(PR_SET_NAME, "x) 1 2 (y) 3");
+		(void)!write(ready[1], &c, 1);
+		(void)!read(go[0], &c, 1);
+		_exit(0);
+	}
+	auto before = process_start_time(child); // the name of this program
+	char c = 0;
+	REQUIRE(write(go[1], &c, 1) == 1);
+	REQUIRE(read(ready[0], &c, 1) == 1);
+	auto renamed = process_start_time(child);
+	std::ifstream in("/proc/" + std::to_string(child) + "/comm");
+	std::string comm;
+	std::getline(in, comm);
+	REQUIRE(write(go[1], &c, 1) == 1);
+	waitpid(child, nullptr, 0);
+	for (int fd : {go[0], go[1], ready[0], ready[1]})
+		close(fd);
+	CHECK(comm == "x) 1 2 (y) 3");
+	REQUIRE(before);
+	CHECK(renamed == before);
+	CHECK_FALSE(process_start_time(child)); // reaped: gone
 }
 
 TEST_CASE("stale queues: only this uid's queues of processes that are gone")

@@ -6,12 +6,11 @@
 #include <mqueue.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 
 #include "util/unique-fd.h"
 
@@ -68,23 +67,39 @@ std::vector<QueueEntry> list_mqueue_mount()
 
 std::optional<std::uint64_t> process_start_time(pid_t pid)
 {
-	std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-	if (!in)
+	// Plain read(): every session open calls this, and a stream would
+	// set up a locale first.
+	char path[32];
+	std::snprintf(path, sizeof(path), "/proc/%d/stat", static_cast<int>(pid));
+	UniqueFD fd(open(path, O_RDONLY | O_CLOEXEC));
+	if (!fd.valid())
 		return std::nullopt;
-	std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+	char buf[1024]; // the fields up to the start time take well under 200 bytes past the name
+	ssize_t n;
+	while ((n = read(fd.get(), buf, sizeof(buf))) < 0 && errno == EINTR) {
+	}
+	if (n <= 0)
+		return std::nullopt;
+	std::string_view text(buf, static_cast<std::size_t>(n));
 	// The command name (field 2) may hold spaces and parentheses: count
 	// from the last ')'. Field 3 follows it; the start time is field 22.
 	auto close = text.rfind(')');
-	if (close == std::string::npos)
+	if (close == std::string_view::npos)
 		return std::nullopt;
-	std::istringstream fields(text.substr(close + 1));
-	std::string field;
-	for (int n = 3; n <= 22; n++)
-		if (!(fields >> field))
+	text.remove_prefix(close + 1);
+	std::string_view field;
+	for (int n_field = 3; n_field <= 22; n_field++) {
+		auto start = text.find_first_not_of(' ');
+		if (start == std::string_view::npos)
 			return std::nullopt;
+		text.remove_prefix(start);
+		auto end = text.find_first_of(" \n");
+		field = text.substr(0, end);
+		text.remove_prefix(end == std::string_view::npos ? text.size() : end);
+	}
 	std::uint64_t v = 0;
 	auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
-	if (ec != std::errc() || end != field.data() + field.size())
+	if (ec != std::errc() || end != field.data() + field.size() || field.empty())
 		return std::nullopt;
 	return v;
 }

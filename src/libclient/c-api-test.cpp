@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: MIT
 // The C API where no server is needed: argument checks, the per-thread
-// error message, NULL handling. Linked against the shared library itself.
+// error message, NULL handling, the signal-time cleanup. Linked against the
+// shared library itself.
 
 #include <doctest/doctest.h>
+
+#include <mqueue.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <string>
 #include <thread>
 
+#include "client/interrupted-open-test-helpers.h"
 #include "fileserver/client.h"
 #include "util/random.h"
 
@@ -119,4 +126,30 @@ TEST_CASE("the message stays until the thread's next failure")
 	CHECK(message() == first);
 	CHECK(fileserver_list_next(nullptr, nullptr) == -EINVAL);
 	CHECK(message() != first);
+}
+
+namespace {
+
+void on_term(int)
+{
+	fileserver_signal_cleanup();
+	_exit(3);
+}
+
+} // namespace
+
+TEST_CASE("fileserver_signal_cleanup removes the reply queue of a session being opened")
+{
+	auto r = fileserver::test::interrupt_open(
+	        [](const std::string &server) {
+		        signal(SIGTERM, on_term);
+		        fileserver_session *s = nullptr;
+		        fileserver_session_open(server.c_str(), 10000, &s);
+	        },
+	        SIGTERM);
+	REQUIRE(r.reply_queue.starts_with("/fileserver-client-"));
+	CHECK(WIFEXITED(r.status));
+	CHECK(WEXITSTATUS(r.status) == 3);
+	CHECK_FALSE(fileserver::test::queue_exists(r.reply_queue));
+	mq_unlink(r.reply_queue.c_str());
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Opening and closing a session, and the calls that answer with one message:
+// Opening and closing a session (and the signal-time removal of what an
+// opening leaves meanwhile), and the calls that answer with one message:
 // ping, status, stat.
 
 #include "libclient/session.h"
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <memory>
 
+#include "client/signal-cleanup.h"
 #include "libclient/errors.h"
 
 using namespace fileserver;
@@ -66,6 +68,13 @@ FILESERVER_API void fileserver_session_close(fileserver_session *s)
 {
 	// The Client's destructor ends the protocol session; it does not throw.
 	delete s;
+}
+
+FILESERVER_API void fileserver_signal_cleanup(void)
+{
+	// The library's registry: reply queue names between their creation and
+	// the server's answer (client/session.cpp). Async-signal-safe.
+	cleanup_run();
 }
 
 FILESERVER_API int fileserver_ping(fileserver_session *s, char *version, std::size_t version_size)

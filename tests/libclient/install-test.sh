@@ -36,7 +36,10 @@ cleanup() {
 		kill "$daemon" 2>/dev/null
 		wait "$daemon" 2>/dev/null
 	fi
-	rm -f "/dev/mqueue${queue}"
+	# The server leaves its queue by design; /dev/mqueue is not mounted
+	# everywhere, so mq_unlink() it (python's ctypes), else remove the file.
+	python3 -c 'import ctypes, sys; ctypes.CDLL("librt.so.1").mq_unlink(sys.argv[1].encode())' \
+		"$queue" 2>/dev/null || rm -f "/dev/mqueue${queue}"
 	if [ "${KEEP_TMP:-0}" = 1 ]; then say "kept $tmp"; else rm -rf "$tmp"; fi
 	exit "$rc"
 }
@@ -68,7 +71,7 @@ for f in "$includedir/fileserver/client.h" "$libdir/libfileserver-client.so" \
 	"$prefix/share/doc/libfileserver-client-dev/examples/fetch-file.c"; do
 	[ -e "$dest$f" ] || missing+=("$f")
 done
-calls=(error_message session_open session_close ping status stat get_fd get_cb list_open list_next list_close)
+calls=(error_message session_open session_close signal_cleanup ping status stat get_fd get_cb list_open list_next list_close)
 for c in "${calls[@]}"; do
 	[ -e "$dest$prefix/share/man/man3/fileserver_$c.3" ] || missing+=("man3/fileserver_$c.3")
 done
