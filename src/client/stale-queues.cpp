@@ -8,9 +8,11 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 
 #include "util/unique-fd.h"
 
@@ -39,14 +41,53 @@ bool is_hex16(std::string_view s)
 	return s.size() == 16 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
+bool is_mqueue_mount(const char *path)
+{
+	struct statfs fs;
+	return statfs(path, &fs) == 0 && fs.f_type == kMqueueMagic;
+}
+
+} // namespace
+
+std::string mqueue_mount()
+{
+	if (is_mqueue_mount(kMqueueMount))
+		return kMqueueMount;
+	FILE *f = std::fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return {};
+	std::string found;
+	char *line = nullptr;
+	std::size_t size = 0;
+	while (found.empty() && getline(&line, &size, f) > 0) {
+		// "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [TAGS...] - FSTYPE ..."
+		std::string_view l(line);
+		auto dash = l.find(" - ");
+		if (dash == std::string_view::npos || !l.substr(dash + 3).starts_with("mqueue "))
+			continue;
+		std::string_view rest = l;
+		for (int i = 0; i < 4; i++)
+			rest.remove_prefix(std::min(rest.size(), rest.find(' ') + 1));
+		std::string point(rest.substr(0, rest.find(' ')));
+		// Only plain paths: mountinfo escapes spaces and the like as \ooo.
+		if (point.find('\\') == std::string::npos && is_mqueue_mount(point.c_str()))
+			found = point;
+	}
+	std::free(line);
+	std::fclose(f);
+	return found;
+}
+
+namespace {
+
 std::vector<QueueEntry> list_mqueue_mount()
 {
 	std::vector<QueueEntry> out;
-	struct statfs fs;
 	// Anything else mounted there (or nothing) is not ours to clean.
-	if (statfs(kMqueueMount, &fs) < 0 || fs.f_type != kMqueueMagic)
+	std::string mount = mqueue_mount();
+	if (mount.empty())
 		return out;
-	UniqueFD fd(open(kMqueueMount, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	UniqueFD fd(open(mount.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	DIR *d = fd.valid() ? fdopendir(fd.get()) : nullptr;
 	if (!d)
 		return out;

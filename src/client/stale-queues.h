@@ -34,6 +34,11 @@ struct QueueCreator {
 };
 std::optional<QueueCreator> parse_reply_queue_name(std::string_view name);
 
+// Where this IPC namespace's queues can be listed: /dev/mqueue, or, on a
+// system that mounts the file system elsewhere (or only in a container),
+// the first mqueue mount of /proc/self/mountinfo. "" if there is none.
+std::string mqueue_mount();
+
 // One entry of the mqueue file system: a name without '/' and its owner.
 struct QueueEntry {
 	std::string name;

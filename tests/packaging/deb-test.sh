@@ -119,7 +119,7 @@ expected_lib="/usr/lib/$multiarch/libfileserver-client.so.0
 /usr/share/lintian/overrides/libfileserver-client0"
 man3=$(for n in libfileserver-client fileserver_error_message fileserver_session_open fileserver_session_close \
 	fileserver_ping fileserver_status fileserver_stat fileserver_get_fd fileserver_get_cb fileserver_list_open \
-	fileserver_list_next fileserver_list_close; do echo "/usr/share/man/man3/$n.3.gz"; done)
+	fileserver_list_next fileserver_list_close fileserver_signal_cleanup; do echo "/usr/share/man/man3/$n.3.gz"; done)
 expected_dev=$(printf '%s\n' /usr/include/fileserver/client.h "/usr/lib/$multiarch/libfileserver-client.so" \
 	"/usr/lib/$multiarch/pkgconfig/fileserver-client.pc" /usr/share/doc/libfileserver-client-dev/changelog.Debian.gz \
 	/usr/share/doc/libfileserver-client-dev/copyright /usr/share/doc/libfileserver-client-dev/examples/fetch-file.c \
@@ -127,7 +127,7 @@ expected_dev=$(printf '%s\n' /usr/include/fileserver/client.h "/usr/lib/$multiar
 	$man3 | LC_ALL=C sort)
 expected_lib=$(LC_ALL=C sort <<<"$expected_lib")
 if [ "$(files_of "$deb_lib")" = "$expected_lib" ] && [ "$(files_of "$deb_dev")" = "$expected_dev" ]; then
-	pass "contents: libfileserver-client0 holds the library (.so.0, .so.0.1.0); libfileserver-client-dev the header, .so link, .pc, example and 12 man3 pages"
+	pass "contents: libfileserver-client0 holds the library (.so.0, .so.0.1.0); libfileserver-client-dev the header, .so link, .pc, example and 13 man3 pages"
 else
 	fail "contents of the library packages (- expected, + in the package)" \
 		"$(diff -u <(echo "$expected_lib") <(files_of "$deb_lib") | grep '^[-+][^-+]')" \
