@@ -95,18 +95,23 @@ struct Reply {
 	std::vector<std::uint8_t> payload;
 };
 
+// The reply in the first @n bytes of @buf (@n: what a receive returned).
+inline Reply decode_test_reply(std::span<const std::uint8_t> buf, long n)
+{
+	REQUIRE(n >= 0);
+	Reply r;
+	std::span<const std::uint8_t> payload;
+	REQUIRE(protocol::decode_reply(buf.first(static_cast<std::size_t>(n)), r.hdr, payload) ==
+	        protocol::Status::Ok);
+	r.payload.assign(payload.begin(), payload.end());
+	return r;
+}
+
 // Receives one reply, waiting up to a minute (only a hang takes that long).
 inline Reply receive_reply(const TestQueue &q)
 {
 	std::vector<std::uint8_t> buf(64 * 1024);
-	long n = q.mq.receive(buf, std::chrono::seconds(60));
-	REQUIRE(n >= 0);
-	Reply r;
-	std::span<const std::uint8_t> payload;
-	REQUIRE(protocol::decode_reply(std::span(buf).first(static_cast<std::size_t>(n)), r.hdr, payload) ==
-	        protocol::Status::Ok);
-	r.payload.assign(payload.begin(), payload.end());
-	return r;
+	return decode_test_reply(buf, q.mq.receive(buf, std::chrono::seconds(60)));
 }
 
 // Receives one reply if one is waiting.
@@ -116,13 +121,7 @@ inline std::optional<Reply> try_receive_reply(const TestQueue &q)
 	long n = q.mq.try_receive(buf);
 	if (n == -EAGAIN)
 		return std::nullopt;
-	REQUIRE(n >= 0);
-	Reply r;
-	std::span<const std::uint8_t> payload;
-	REQUIRE(protocol::decode_reply(std::span(buf).first(static_cast<std::size_t>(n)), r.hdr, payload) ==
-	        protocol::Status::Ok);
-	r.payload.assign(payload.begin(), payload.end());
-	return r;
+	return decode_test_reply(buf, n);
 }
 
 // Receives replies up to and including END or ERROR.

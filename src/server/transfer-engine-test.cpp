@@ -129,6 +129,19 @@ struct EngineFixture {
 		REQUIRE(c.q.waiting() == 4);
 	}
 
+	// After abort(): the queue's four messages read (room for what is left),
+	// the engine joined, then whatever else reached @c's queue.
+	std::vector<Reply> read_through_join(const Client &c)
+	{
+		std::vector<Reply> replies;
+		for (int i = 0; i < 4; i++)
+			replies.push_back(receive_reply(c.q));
+		REQUIRE(engine->join(kHang));
+		while (auto r = try_receive_reply(c.q))
+			replies.push_back(std::move(*r));
+		return replies;
+	}
+
 	[[nodiscard]] bool wait_idle_engine(std::chrono::milliseconds bound = kHang) const
 	{
 		return eventually([this] { return engine->busy() == 0 && engine->waiting() == 0; }, bound);
@@ -437,12 +450,7 @@ TEST_CASE_FIXTURE(EngineFixture,
 	engine->stop_accepting();
 	CHECK(engine->abort() == 2);
 	CHECK(engine->parked() <= 1); // one transfer per session, parked or not
-	std::vector<Reply> replies;
-	for (int i = 0; i < 4; i++)
-		replies.push_back(receive_reply(c.q));
-	REQUIRE(engine->join(kHang));
-	while (auto r = try_receive_reply(c.q))
-		replies.push_back(std::move(*r));
+	std::vector<Reply> replies = read_through_join(c);
 	// Request 1's messages (and its ERROR if it had room in time), then
 	// request 2's ERROR: never a message of 1 after one of 2.
 	for (std::size_t i = 1; i < replies.size(); i++)
@@ -468,12 +476,7 @@ TEST_CASE_FIXTURE(EngineFixture,
 		park(c);
 		engine->stop_accepting();
 		REQUIRE(engine->abort() == 1);
-		std::vector<Reply> replies;
-		for (int i = 0; i < 4; i++)
-			replies.push_back(receive_reply(c.q));
-		REQUIRE(engine->join(kHang));
-		while (auto r = try_receive_reply(c.q))
-			replies.push_back(std::move(*r));
+		std::vector<Reply> replies = read_through_join(c);
 		check_stream(replies, 1);
 		if (replies.back().hdr.type == ReplyType::Error) {
 			CHECK(error_of(replies.back()).code == ESHUTDOWN);
