@@ -126,21 +126,11 @@ void RequestLoop::notified()
 
 RequestLoop::Taken RequestLoop::take_one()
 {
-	thread_local std::vector<std::uint8_t> buf;
-	if (buf.size() < message_size_)
-		buf.resize(message_size_);
 	std::shared_lock guard(g_loop_lock);
 	if (g_loop != this || stopping_.load())
 		return {};
 	heartbeat_.fetch_add(1);
-	std::lock_guard dispatch_guard(dispatch_lock_);
-	long n = queue_.try_receive(buf);
-	if (n < 0) {
-		if (n != -EAGAIN)
-			spdlog::error("Receiving from the server queue failed: {}", errno_string(n));
-		return {};
-	}
-	return {true, dispatch(std::span(buf).first(static_cast<std::size_t>(n)))};
+	return receive_one();
 }
 
 void RequestLoop::rest()
@@ -208,29 +198,32 @@ void RequestLoop::clear_wake()
 
 void RequestLoop::drain()
 {
+	heartbeat_.fetch_add(1);
+	while (!stopping_.load()) {
+		Taken taken = receive_one();
+		if (!taken.received)
+			return;
+		if (taken.start)
+			transfers_.run(std::move(taken.start));
+	}
+}
+
+RequestLoop::Taken RequestLoop::receive_one()
+{
 	thread_local std::vector<std::uint8_t> buf;
 	if (buf.size() < message_size_)
 		buf.resize(message_size_);
-	heartbeat_.fetch_add(1);
-	while (!stopping_.load()) {
-		TransferPtr start;
-		{
-			// Several threads may drain at once; a request is taken and
-			// admitted under this lock, so that a session's requests are
-			// admitted in the order they were sent, and run after it.
-			std::lock_guard guard(dispatch_lock_);
-			long n = queue_.try_receive(buf);
-			if (n < 0) {
-				if (n != -EAGAIN)
-					spdlog::error("Receiving from the server queue failed: {}",
-					              errno_string(n));
-				return;
-			}
-			start = dispatch(std::span(buf).first(static_cast<std::size_t>(n)));
-		}
-		if (start)
-			transfers_.run(std::move(start));
+	// Several threads may take requests at once (a notification thread, the
+	// engine's); a request is taken and admitted under this lock, so that a
+	// session's requests are admitted in the order they were sent.
+	std::lock_guard guard(dispatch_lock_);
+	long n = queue_.try_receive(buf);
+	if (n < 0) {
+		if (n != -EAGAIN)
+			spdlog::error("Receiving from the server queue failed: {}", errno_string(n));
+		return {};
 	}
+	return {true, dispatch(std::span(buf).first(static_cast<std::size_t>(n)))};
 }
 
 // A thread boundary too (it runs on notification threads and the owner's):

@@ -74,6 +74,8 @@ private:
 	static void on_notify(union sigval);
 	static void notified();
 	int arm();
+	// Receives one request and dispatches it under the dispatch lock.
+	Taken receive_one();
 	// Returns the transfer to run once the dispatch lock is released.
 	TransferPtr dispatch(std::span<const std::uint8_t> msg);
 	void dispatch_job(std::span<const std::uint8_t> msg, Job &job, TransferPtr &start);

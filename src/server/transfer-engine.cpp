@@ -203,13 +203,13 @@ void TransferEngine::drive(TransferPtr first) noexcept
 		TransferPtr t = std::move(work.back());
 		work.pop_back();
 		Transfer::Step step = t->pump(kTurnMessages);
-		if (step != Transfer::Step::Done && park(t, step == Transfer::Step::Yield))
+		if (step != Transfer::Step::Done && park(t))
 			continue;
 		end(*t, work);
 	}
 }
 
-bool TransferEngine::park(const TransferPtr &t, bool /*yield*/)
+bool TransferEngine::park(const TransferPtr &t)
 {
 	int fd = t->session().reply.get();
 	std::lock_guard guard(lock_);

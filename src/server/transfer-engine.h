@@ -111,10 +111,11 @@ private:
 	void drive(TransferPtr t) noexcept;
 	// Ends @t; queues in @next the waiting transfers its end lets start.
 	void end(Transfer &t, std::vector<TransferPtr> &next);
-	// Waits for room in @t's reply queue (@yield: it has room, @t only
-	// gives others their turn); false if it cannot (@t is then lost). Its
-	// send timeout runs from the last message it sent.
-	bool park(const TransferPtr &t, bool yield);
+	// Waits for room in @t's reply queue (after a full queue, or after its
+	// turn: then the queue may have room, and the wait is one epoll pass);
+	// false if it cannot (@t is then lost). Its send timeout runs from the
+	// last message it sent.
+	bool park(const TransferPtr &t);
 	void run();
 	void resume(std::uint64_t key);
 	void sweep();
