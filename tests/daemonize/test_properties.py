@@ -103,7 +103,7 @@ class TextbookDaemon(DaemonTestCase):
         with self.subTest("descriptors: 0-2 on /dev/null, nothing inherited"):
             null = os.stat("/dev/null")
             pidfile_id = (os.stat(self.pidfile).st_dev, os.stat(self.pidfile).st_ino)
-            kinds = {"pidfile": [], "queue": [], "root": [], "pipe": [], "sessions": [], "other": []}
+            kinds = {"pidfile": [], "queue": [], "root": [], "pipe": [], "epoll": [], "other": []}
             for fd, (target, st) in sorted(proc_fds(pid).items()):
                 self.assertNotIn((st.st_dev, st.st_ino), leaked, f"fd {fd} -> {target} was inherited")
                 if fd <= 2:
@@ -118,14 +118,19 @@ class TextbookDaemon(DaemonTestCase):
                     kinds["root"].append(fd)
                 elif target.startswith("pipe:"):
                     kinds["pipe"].append(target)
-                elif target.startswith("socket:") or target == "anon_inode:[eventfd]":
-                    kinds["other"].append(target)  # syslog, mq_notify's netlink, the loop's wake-up
+                elif target.startswith("socket:") or target in ("anon_inode:[eventfd]",
+                                                                  "anon_inode:[timerfd]"):
+                    # syslog, mq_notify's netlink, the loop's wake-up, the
+                    # engine's quit event and sweep timer
+                    kinds["other"].append(target)
                 elif target == "anon_inode:[eventpoll]":
-                    kinds["sessions"].append(fd)  # watches the pidfds of the sessions' clients
+                    # the sessions' client pidfds; the transfer engine's queues
+                    kinds["epoll"].append(fd)
                 else:
                     self.fail(f"unexpected descriptor {fd} -> {target}")
-            for k in ("pidfile", "queue", "root", "sessions"):
+            for k in ("pidfile", "queue", "root"):
                 self.assertEqual(len(kinds[k]), 1, f"{k}: {kinds}")
+            self.assertEqual(len(kinds["epoll"]), 2, f"epoll: {kinds}")
             # Only the signal pipe's two ends: the status pipe to the
             # launcher is closed.
             self.assertEqual(len(kinds["pipe"]), 2, kinds)

@@ -138,9 +138,9 @@ fi
 # package carries it, and shlibs, so programs depend on the right version.
 dpkg-deb -e "$deb_lib" "$tmp/control-lib"
 if [ -f "$tmp/control-lib/symbols" ] && grep -q '^ fileserver_get_fd@FILESERVER_CLIENT_0 ' "$tmp/control-lib/symbols" &&
-	[ "$(grep -c '^ fileserver_' "$tmp/control-lib/symbols")" = 11 ] && [ -f "$tmp/control-lib/shlibs" ] &&
+	[ "$(grep -c '^ fileserver_' "$tmp/control-lib/symbols")" = 12 ] && [ -f "$tmp/control-lib/shlibs" ] &&
 	grep -q '^activate-noawait ldconfig' "$tmp/control-lib/triggers" 2>/dev/null; then
-	pass "libfileserver-client0: symbols (11 calls at FILESERVER_CLIENT_0), shlibs, ldconfig trigger"
+	pass "libfileserver-client0: symbols (12 calls at FILESERVER_CLIENT_0), shlibs, ldconfig trigger"
 else
 	fail "libfileserver-client0 control files" "$(ls "$tmp/control-lib")" "$(cat "$tmp/control-lib/symbols" 2>&1)"
 fi
