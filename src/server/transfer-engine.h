@@ -149,7 +149,6 @@ private:
 	std::size_t running_ = 0; // sending or parked
 	std::uint64_t abort_usec_ = 0;
 	bool stopping_ = false;
-	bool quit_ = false;
 	bool timer_armed_ = false;
 	int request_fd_ = -1;
 	TakeRequest take_request_;
