@@ -42,8 +42,9 @@ namespace fileserver {
 class TransferEngine : public JobSink
 {
 public:
-	// @threads: engine threads that resume parked transfers. Throws
-	// std::system_error if the epoll descriptor cannot be made.
+	// @threads: engine threads, which resume parked transfers and take
+	// requests while they keep coming. Throws std::system_error if the
+	// epoll descriptor, the timer or the quit event cannot be made.
 	TransferEngine(unsigned threads, TransferLimits limits, ServerStats &stats,
 	               std::function<std::string()> status);
 	~TransferEngine() override;
@@ -131,7 +132,9 @@ private:
 	std::atomic<bool> aborting_{false};
 	TransferEnv env_;
 	UniqueFD epoll_;
-	UniqueFD timer_; // ticks every kSweepInterval while transfers are parked
+	// Ticks every kSweepInterval while transfers are parked or the request
+	// queue is watched (its pause is checked there too).
+	UniqueFD timer_;
 	UniqueFD quit_fd_;
 
 	mutable std::mutex lock_;
