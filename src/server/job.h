@@ -33,6 +33,12 @@ enum class SubmitResult {
 	UserBusy, // this uid is at its limit of waiting requests
 };
 
+// A request taken off the server queue by a thread that then runs it.
+struct TakenRequest {
+	bool received = false; // false: the queue was empty (or the loop stopped)
+	TransferPtr start;     // to run once the taker holds no lock
+};
+
 // Where the dispatcher hands a session's request: the transfer engine (or a
 // test's recorder). submit() leaves @job intact unless it is accepted; it
 // sets @start when the transfer may start now, and the caller then passes

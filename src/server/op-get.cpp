@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 
 #include "operations.h"
@@ -50,7 +49,7 @@ public:
 	Result<Piece> next(std::span<std::uint8_t> payload) override
 	{
 		switch (stage_) {
-		case Stage::Meta: return put(payload, ReplyType::Meta, protocol::encode_meta(meta_));
+		case Stage::Meta: return put_payload(payload, ReplyType::Meta, protocol::encode_meta(meta_));
 		case Stage::Data: return data(payload);
 		case Stage::End:
 			if (!checked_) {
@@ -58,7 +57,8 @@ public:
 					return r.take_error();
 				checked_ = true;
 			}
-			return put(payload, ReplyType::End, protocol::encode_end({pos_ - meta_.offset}));
+			return put_payload(payload, ReplyType::End,
+			                   protocol::encode_end({pos_ - meta_.offset}));
 		case Stage::Done: break;
 		}
 		return Piece{.done = true};
@@ -86,16 +86,6 @@ private:
 		End,
 		Done
 	};
-
-	template<std::size_t N>
-	static Result<Piece> put(std::span<std::uint8_t> payload, ReplyType type,
-	                         const std::array<std::uint8_t, N> &bytes)
-	{
-		if (payload.size() < N)
-			return Error{EMSGSIZE, "reply does not fit in the reply queue's messages"};
-		std::copy(bytes.begin(), bytes.end(), payload.begin());
-		return Piece{type, N};
-	}
 
 	Result<Piece> data(std::span<std::uint8_t> payload)
 	{

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <optional>
@@ -62,23 +61,17 @@ public:
 
 	Result<Piece> next(std::span<std::uint8_t> payload) override
 	{
-		if (stage_ == Stage::Meta) {
-			auto meta = protocol::encode_meta(meta_from_stat(dir_.st, max_payload_));
-			std::copy(meta.begin(), meta.end(), payload.begin());
-			return Piece{ReplyType::Meta, meta.size()};
-		}
+		if (stage_ == Stage::Meta)
+			return put_payload(payload, ReplyType::Meta,
+			                   protocol::encode_meta(meta_from_stat(dir_.st, max_payload_)));
 		if (stage_ == Stage::Done)
 			return Piece{.done = true};
 		if (pending_.empty() && !eof_)
 			if (auto r = fill(); !r)
 				return r.take_error();
-		if (!pending_.empty()) {
-			std::copy(pending_.begin(), pending_.end(), payload.begin());
-			return Piece{ReplyType::Entries, pending_.size()};
-		}
-		auto end = protocol::encode_end({count_});
-		std::copy(end.begin(), end.end(), payload.begin());
-		return Piece{ReplyType::End, end.size()};
+		if (!pending_.empty())
+			return put_payload(payload, ReplyType::Entries, pending_);
+		return put_payload(payload, ReplyType::End, protocol::encode_end({count_}));
 	}
 
 	void sent() override

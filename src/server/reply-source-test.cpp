@@ -88,15 +88,6 @@ std::uint64_t end_total(const Made &m)
 	return end.total;
 }
 
-// Bytes 0..@n of a pattern that shows a misplaced chunk.
-std::string pattern(std::size_t n)
-{
-	std::string s(n, '\0');
-	for (std::size_t i = 0; i < n; i++)
-		s[i] = static_cast<char>('A' + (i * 7 + i / 26) % 26);
-	return s;
-}
-
 // The operations' sources over a served root, with messages of @max_payload bytes.
 struct OpFixture {
 	Root root;

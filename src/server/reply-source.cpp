@@ -11,15 +11,20 @@ void FixedSource::add(protocol::ReplyType type, std::span<const std::uint8_t> pa
 	messages_.push_back({type, {payload.begin(), payload.end()}});
 }
 
+Result<Piece> put_payload(std::span<std::uint8_t> payload, protocol::ReplyType type,
+                          std::span<const std::uint8_t> bytes)
+{
+	if (bytes.size() > payload.size())
+		return Error{EMSGSIZE, "reply does not fit in the reply queue's messages"};
+	std::memcpy(payload.data(), bytes.data(), bytes.size());
+	return Piece{type, bytes.size()};
+}
+
 Result<Piece> FixedSource::next(std::span<std::uint8_t> payload)
 {
 	if (next_ == messages_.size())
 		return Piece{.done = true};
-	const Message &m = messages_[next_];
-	if (m.payload.size() > payload.size())
-		return Error{EMSGSIZE, "reply does not fit in the reply queue's messages"};
-	std::memcpy(payload.data(), m.payload.data(), m.payload.size());
-	return Piece{m.type, m.payload.size()};
+	return put_payload(payload, messages_[next_].type, messages_[next_].payload);
 }
 
 std::unique_ptr<ReplySource> error_reply(int code, std::string_view text, std::size_t max_payload)

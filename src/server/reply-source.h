@@ -37,6 +37,11 @@ public:
 	virtual void sent() = 0;
 };
 
+// A message of @type whose payload is @bytes, copied into @payload; EMSGSIZE
+// if it does not fit.
+Result<Piece> put_payload(std::span<std::uint8_t> payload, protocol::ReplyType type,
+                          std::span<const std::uint8_t> bytes);
+
 // A reply whose messages are known up front (PING, STATUS, STAT, ERROR).
 class FixedSource : public ReplySource
 {

@@ -124,7 +124,7 @@ void RequestLoop::notified()
 	self->drain();
 }
 
-RequestLoop::Taken RequestLoop::take_one()
+TakenRequest RequestLoop::take_one()
 {
 	std::shared_lock guard(g_loop_lock);
 	if (g_loop != this || stopping_.load())
@@ -200,7 +200,7 @@ void RequestLoop::drain()
 {
 	heartbeat_.fetch_add(1);
 	while (!stopping_.load()) {
-		Taken taken = receive_one();
+		TakenRequest taken = receive_one();
 		if (!taken.received)
 			return;
 		if (taken.start)
@@ -208,7 +208,7 @@ void RequestLoop::drain()
 	}
 }
 
-RequestLoop::Taken RequestLoop::receive_one()
+TakenRequest RequestLoop::receive_one()
 {
 	thread_local std::vector<std::uint8_t> buf;
 	if (buf.size() < message_size_)

@@ -50,12 +50,9 @@ public:
 	// coming calls take_one() when it is readable, and rest() after a pause.
 	// The hook returns false if it cannot watch: the thread registers again.
 	void set_busy_hook(std::function<bool()> hook) { busy_hook_ = std::move(hook); }
-	struct Taken {
-		bool received = false; // false: the queue was empty (or the loop stopped)
-		TransferPtr start;     // to run() once the caller lets another take one
-	};
-	// Receives and dispatches one request.
-	Taken take_one();
+	// Receives and dispatches one request; its start is to be run once the
+	// caller lets another thread take the next.
+	TakenRequest take_one();
 	void rest();
 	// Re-registers and drains if the registration was lost, or if requests
 	// wait while no drain ran since the last call (a notification thread
@@ -75,7 +72,7 @@ private:
 	static void notified();
 	int arm();
 	// Receives one request and dispatches it under the dispatch lock.
-	Taken receive_one();
+	TakenRequest receive_one();
 	// Returns the transfer to run once the dispatch lock is released.
 	TransferPtr dispatch(std::span<const std::uint8_t> msg);
 	void dispatch_job(std::span<const std::uint8_t> msg, Job &job, TransferPtr &start);

@@ -95,6 +95,15 @@ struct Reply {
 	std::vector<std::uint8_t> payload;
 };
 
+// @n bytes of a pattern that shows a misplaced or repeated chunk.
+inline std::string pattern(std::size_t n, char first = 'a')
+{
+	std::string s(n, '\0');
+	for (std::size_t i = 0; i < n; i++)
+		s[i] = static_cast<char>(first + (i * 11 + i / 26) % 26);
+	return s;
+}
+
 // The reply in the first @n bytes of @buf (@n: what a receive returned).
 inline Reply decode_test_reply(std::span<const std::uint8_t> buf, long n)
 {

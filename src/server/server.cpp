@@ -159,12 +159,7 @@ Server::Server(Config config, ConfigLoader loader, MessageQueue queue)
 	// While requests keep coming, the engine threads take them in parallel;
 	// notifications wake the server only after a pause.
 	engine_->set_request_queue(
-	        queue_.get(),
-	        [this] {
-		        auto taken = loop_->take_one();
-		        return std::make_pair(taken.received, std::move(taken.start));
-	        },
-	        [this] { loop_->rest(); });
+	        queue_.get(), [this] { return loop_->take_one(); }, [this] { loop_->rest(); });
 	loop_->set_busy_hook([this] { return engine_->requests_busy(); });
 }
 

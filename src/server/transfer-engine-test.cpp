@@ -31,14 +31,6 @@ constexpr std::size_t kChunk = 1024 - protocol::kReplyHeaderSize;
 // Uids that only fairness sees (the access checks use the session's).
 constexpr uid_t kUidA = 60001, kUidB = 60002;
 
-std::string pattern(std::size_t n, char first = 'a')
-{
-	std::string s(n, '\0');
-	for (std::size_t i = 0; i < n; i++)
-		s[i] = static_cast<char>(first + (i * 11 + i / 26) % 26);
-	return s;
-}
-
 // A client: its reply queue (4 messages of 1024 bytes) and its session.
 struct Client {
 	TestQueue q;
@@ -525,7 +517,7 @@ TEST_CASE_FIXTURE(EngineFixture, "while requests keep coming the engine threads 
 	std::atomic<int> rested{0};
 	engine->set_request_queue(
 	        requests.mq.get(),
-	        [&]() -> std::pair<bool, TransferPtr> {
+	        [&]() -> TakenRequest {
 		        std::vector<std::uint8_t> buf(64);
 		        long n = requests.mq.try_receive(buf);
 		        if (n != sizeof(std::uint64_t))

@@ -31,7 +31,7 @@ void add_to_epoll(int epoll_fd, int fd, std::uint32_t events, std::uint64_t key)
 
 TransferEngine::TransferEngine(unsigned threads, TransferLimits limits, ServerStats &stats,
                                std::function<std::string()> status)
-        : stats_(stats), status_(std::move(status)), env_{stats_, status_, aborting_}, limits_(limits)
+        : env_{stats, std::move(status), aborting_}, limits_(limits)
 {
 	epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
 	if (!epoll_)

@@ -62,7 +62,7 @@ public:
 	// @take (receive and admit), and run each on the thread that took it;
 	// after kRequestPause without one, @rest hands the queue back to
 	// mq_notify. Set once.
-	using TakeRequest = std::function<std::pair<bool, TransferPtr>()>;
+	using TakeRequest = std::function<TakenRequest()>;
 	void set_request_queue(int fd, TakeRequest take, std::function<void()> rest);
 	// Starts watching the request queue (from a notification thread);
 	// false if it cannot.
@@ -127,10 +127,8 @@ private:
 	[[nodiscard]] std::optional<Error> expired_locked(const Transfer &t, std::uint64_t since_usec,
 	                                                  std::uint64_t now) const;
 
-	ServerStats &stats_;
-	std::function<std::string()> status_;
 	std::atomic<bool> aborting_{false};
-	TransferEnv env_;
+	TransferEnv env_; // what every transfer shares
 	UniqueFD epoll_;
 	// Ticks every kSweepInterval while transfers are parked or the request
 	// queue is watched (its pause is checked there too).

@@ -27,14 +27,6 @@ constexpr std::size_t kChunk = 1024 - protocol::kReplyHeaderSize;
 // More messages than any reply here: a pump ends at Done or Full only.
 constexpr unsigned kBudget = 1000;
 
-std::string pattern(std::size_t n)
-{
-	std::string s(n, '\0');
-	for (std::size_t i = 0; i < n; i++)
-		s[i] = static_cast<char>('a' + (i * 13 + i / 26) % 26);
-	return s;
-}
-
 struct Fixture {
 	Root root;
 	TestQueue q{"tr"}; // 4 messages of 1024 bytes

@@ -54,6 +54,16 @@ void Transfer::fail(Error err)
 	error_ = std::move(err);
 }
 
+// Ends the reply with ERROR @err, or, if even the ERROR failed (an ERROR
+// reply is cut to fit: only an exception), gives the client up.
+void Transfer::fail_or_lose(Error err)
+{
+	if (error_)
+		lost_ = std::move(err);
+	else
+		fail(std::move(err));
+}
+
 // The operation's checks, then its source. The reply queue's size and mode
 // were checked when the session opened.
 void Transfer::start()
@@ -86,15 +96,9 @@ Transfer::Step Transfer::pump(unsigned budget) noexcept
 				message.resize(session().message_size);
 			return send(std::span(message).first(session().message_size), budget);
 		} catch (const std::exception &e) {
-			if (error_) // even the ERROR failed: give the client up
-				lost_ = internal_error(e.what());
-			else
-				fail(internal_error(e.what()));
+			fail_or_lose(internal_error(e.what()));
 		} catch (...) {
-			if (error_)
-				lost_ = internal_error("unknown exception");
-			else
-				fail(internal_error("unknown exception"));
+			fail_or_lose(internal_error("unknown exception"));
 		}
 	}
 }
@@ -115,10 +119,7 @@ Transfer::Step Transfer::send(std::span<std::uint8_t> message, unsigned budget)
 			start();
 		auto piece = source_->next(payload);
 		if (!piece) {
-			if (error_) // cannot happen: an ERROR reply is cut to fit
-				lost_ = piece.take_error();
-			else
-				fail(piece.take_error());
+			fail_or_lose(piece.take_error());
 			continue;
 		}
 		// Done before the session is looked at: a client that got its END

@@ -61,6 +61,7 @@ public:
 
 private:
 	void fail(Error err);
+	void fail_or_lose(Error err);
 	void start();
 	Step send(std::span<std::uint8_t> message, unsigned budget);
 
