@@ -12,7 +12,6 @@
 #include "client/session.h"
 #include "util/errno-util.h"
 #include "util/io.h"
-#include "util/random.h"
 
 namespace fileserver {
 
@@ -129,7 +128,7 @@ Exchange::Exchange(const ClientOptions &options, ClientShared &shared, const Ses
 
 Result<void> Exchange::start(protocol::Request req)
 {
-	id_ = random_u64();
+	id_ = session_.next_request_id();
 	req.id = id_;
 	req.nonce = session_.secret();
 	req.session = session_.id();

@@ -56,25 +56,37 @@ private:
 	int slot_ = -1;
 };
 
-// Creates the reply queue, halving its size while over this uid's budget.
-Result<void> create_reply_queue(ReplyQueueSize size, std::uint64_t name_bits, PendingName &name,
-                                MessageQueue &queue)
+// Creates the reply queue, halving its size while over this uid's budget;
+// returns the size it got. Reclaiming the stale queues of this uid (those
+// of clients killed before their CHALLENGE) is done only when the budget
+// or the system's queues run out: a leak is rare (a name lives from
+// creation to the CHALLENGE only) and costs nothing until then, while
+// listing the mqueue file system at every start would cost every client.
+Result<ReplyQueueSize> create_reply_queue(ReplyQueueSize size, std::uint64_t name_bits, PendingName &name,
+                                          MessageQueue &queue)
 {
-	std::uint64_t start = process_start_time(getpid()).value_or(0);
+	pid_t pid = getpid();
+	std::uint64_t start = process_start_time(pid).value_or(0);
+	bool reclaimed = false;
 	for (bool first = true;; first = false) {
 		// Appended, not "/" + name: GCC 12 at -O3 warns falsely (-Wrestrict) on that.
 		std::string full = "/";
-		full += reply_queue_name(getpid(), start, first ? name_bits : random_u64());
+		full += reply_queue_name(pid, start, first ? name_bits : random_u64());
 		name.set(std::move(full));
 		// 0622: the server (maybe another uid) may write; nobody else may read.
 		int e = MessageQueue::create(name.name(), O_RDONLY, 0622, size.max_messages,
 		                             size.message_size, queue);
 		if (e == 0)
-			return {};
+			return size;
 		name.forget();
 		if (e == -EEXIST)
 			continue;
 		bool over_budget = e == -EMFILE || e == -ENOMEM;
+		if ((over_budget || e == -ENOSPC) && !reclaimed) {
+			reclaimed = true;
+			if (reclaim_stale_queues(geteuid()) > 0)
+				continue; // the same size again
+		}
 		if (over_budget && size.max_messages > 2) {
 			size.max_messages /= 2;
 			continue;
@@ -98,9 +110,6 @@ Result<void> create_reply_queue(ReplyQueueSize size, std::uint64_t name_bits, Pe
 Result<std::unique_ptr<Session>> Session::open(const ClientOptions &options, ClientShared &shared,
                                                std::uint64_t &foreign)
 {
-	// Before creating ours: the budget they hold may be what ours needs.
-	reclaim_stale_queues(geteuid());
-
 	std::unique_ptr<Session> s(new Session());
 	s->pid_ = getpid();
 	// One getrandom() for the queue name, the nonce and the request id.
@@ -113,12 +122,10 @@ Result<std::unique_ptr<Session>> Session::open(const ClientOptions &options, Cli
 	std::memcpy(&open.id, random + sizeof(name_bits) + sizeof(open.nonce), sizeof(open.id));
 
 	PendingName name;
-	if (auto r = create_reply_queue(shared.reply_size, name_bits, name, s->replies_); !r)
-		return r.take_error();
-	struct mq_attr attr = {};
-	if (int e = s->replies_.attributes(attr); e < 0)
-		return Error{kErrLocal, "cannot read the reply queue's attributes: " + errno_string(e)};
-	s->buf_size_ = static_cast<std::size_t>(attr.mq_msgsize);
+	auto size = create_reply_queue(shared.reply_size, name_bits, name, s->replies_);
+	if (!size)
+		return size.take_error();
+	s->buf_size_ = static_cast<std::size_t>(size->message_size);
 	s->buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(s->buf_size_);
 
 	open.op = protocol::Op::Open;
@@ -160,6 +167,7 @@ Result<std::unique_ptr<Session>> Session::open(const ClientOptions &options, Cli
 		s->id_ = ch.session;
 		s->secret_ = ch.secret;
 		s->idle_timeout_usec_ = std::uint64_t{ch.idle_timeout_ms} * 1000;
+		s->next_id_.store(open.id + 1);
 		s->used();
 		return s;
 	}
@@ -172,7 +180,7 @@ Session::~Session()
 		return;
 	protocol::Request close;
 	close.op = protocol::Op::Close;
-	close.id = random_u64();
+	close.id = next_request_id();
 	close.nonce = secret_;
 	close.session = id_;
 	// Best effort: a full queue or a server gone leaves the session to the

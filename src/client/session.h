@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -23,9 +24,10 @@ namespace fileserver {
 class Session
 {
 public:
-	// Reclaims this uid's stale reply queues, creates the reply queue,
-	// sends OPEN and waits for the CHALLENGE (an ERROR fails with the
-	// server's code). Dropped messages are added to @foreign.
+	// Creates the reply queue (reclaiming this uid's stale reply queues
+	// first if the uid's budget or the system's queues run out), sends OPEN
+	// and waits for the CHALLENGE (an ERROR fails with the server's code).
+	// Dropped messages are added to @foreign.
 	static Result<std::unique_ptr<Session>> open(const ClientOptions &options, ClientShared &shared,
 	                                             std::uint64_t &foreign);
 	// Sends CLOSE without waiting, from the process that opened it only.
@@ -37,6 +39,15 @@ public:
 	[[nodiscard]] const protocol::Secret &secret() const { return secret_; }
 	[[nodiscard]] const std::shared_ptr<const MessageQueue> &server() const { return server_; }
 	[[nodiscard]] const MessageQueue &replies() const { return replies_; }
+	// A request id not used before in this session: a counter from a
+	// random start (the secret, not the id, keeps forged replies out).
+	[[nodiscard]] std::uint64_t next_request_id() const
+	{
+		std::uint64_t id;
+		while ((id = next_id_.fetch_add(1)) == 0) {
+		}
+		return id;
+	}
 	// Room for the largest reply message.
 	[[nodiscard]] std::span<std::uint8_t> buffer() const { return {buf_.get(), buf_size_}; }
 
@@ -60,6 +71,7 @@ private:
 	std::uint64_t idle_timeout_usec_ = 0;
 	std::uint64_t last_used_usec_ = 0;
 	pid_t pid_ = 0;
+	mutable std::atomic<std::uint64_t> next_id_{0};
 };
 
 } // namespace fileserver

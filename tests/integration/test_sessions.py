@@ -13,6 +13,7 @@ when it can: the thousand sessions need many queues at once."""
 
 import errno
 import os
+import resource
 import signal
 import struct
 import sys
@@ -64,6 +65,26 @@ class SessionTestCase(harness.FileserverTestCase):
         saved, self.client_uid = self.client_uid, uid
         try:
             return self.assert_ok(self.ctl("--timeout", "20", "ping"))
+        finally:
+            self.client_uid = saved
+
+    def ping_short_of_budget(self, uid):
+        """`fileserverctl ping` as @uid with an RLIMIT_MSGQUEUE that holds its
+        smallest full-size reply queue (2 messages of msgsize_max) but not
+        that and a stale queue of session_client.py (2 x 512 bytes, ~1.2 KiB
+        with the kernel's accounting) too: the client reclaims the stale
+        queues of its uid only when its budget runs out. Without the reclaim
+        it would still start, with a smaller queue, and leave the stale one."""
+        with open("/proc/sys/fs/mqueue/msgsize_max") as f:
+            msgsize = int(f.read())
+        limit = 2 * msgsize + 700  # the kernel's overhead for 2 messages is ~200 bytes
+
+        def short_budget():
+            resource.setrlimit(resource.RLIMIT_MSGQUEUE, (limit, limit))
+
+        saved, self.client_uid = self.client_uid, uid
+        try:
+            return self.assert_ok(self.ctl("--timeout", "20", "ping", preexec_fn=short_budget))
         finally:
             self.client_uid = saved
 
@@ -236,8 +257,8 @@ class Version1Test(SessionTestCase):
 class DeadClientTest(SessionTestCase):
     """A client SIGKILLed at any point of its session: its session ends
     (the server watches its pidfd), a transfer to it ends at once, and its
-    reply queue's name goes with the next client of its uid (fileserverctl
-    removes stale queues of its uid)."""
+    reply queue's name goes with the next client of its uid that runs short
+    of budget (fileserverctl then removes the stale queues of its uid)."""
 
     def start(self, **kw):
         self.start_daemon(workers=2, send_timeout_ms=60000, **kw)
@@ -256,7 +277,9 @@ class DeadClientTest(SessionTestCase):
         self.killed(p)
         self.assertTrue(queue_exists(name), "nobody removed the name yet")
         self.ping_as(self.victim)
-        self.assertFalse(queue_exists(name), "the next client of the uid left the stale queue")
+        self.assertTrue(queue_exists(name), "a client with budget to spare left it alone")
+        self.ping_short_of_budget(self.victim)
+        self.assertFalse(queue_exists(name), "the next client short of budget left the stale queue")
         self.assertEqual(client_queues(p.pid), [])
         self.sessions_gone("no session")
 
@@ -271,8 +294,8 @@ class DeadClientTest(SessionTestCase):
         self.assertEqual((s["sessions_challenged"], self.others(s)), (1, 1), s)
         self.killed(p)
         self.sessions_gone("the challenged session to end with its client")
-        self.ping_as(self.victim)
-        self.assertEqual(client_queues(p.pid), [], "the next client of the uid left the stale queue")
+        self.ping_short_of_budget(self.victim)
+        self.assertEqual(client_queues(p.pid), [], "the next client short of budget left the stale queue")
 
     def test_killed_mid_transfer_ends_its_transfer(self):
         # send_timeout_ms is 60 s and the waits below are bounded by 30 s:
