@@ -83,7 +83,8 @@ json run_conditions(const Options &o, bool ipc_ns, uid_t uid, bool own_budget)
 	r["uid"] = static_cast<long>(uid);
 	r["private_uid"] = own_budget;
 	r["log_level"] = o.log_level;
-	r["workers"] = o.workers > 0 ? std::to_string(o.workers) : std::string("default (4)");
+	r["workers"] =
+	        o.workers > 0 ? std::to_string(o.workers) : std::string("default (one per CPU, 2 to 16)");
 	r["small_size"] = o.small_size;
 	r["fileserverd"] = o.fileserverd;
 	return r;

@@ -95,7 +95,9 @@ Result<OpenedObject> open_checked(const AccessPolicy &policy, int root_fd, uid_t
 			return Error{EACCES, "permission denied by the access policy (directory " +
 			                             std::string(real_dir) + ")"};
 		};
-	auto found = resolve_real(root_fd, path, may_search);
+	// Only stat'ed, not opened: reopen() below opens it by name and checks
+	// that it is the same inode, and a STAT needs no descriptor.
+	auto found = resolve_real(root_fd, path, may_search, ObjectFd::None);
 	if (!found)
 		return found.take_error();
 	RealObject &obj = found.value();
@@ -110,10 +112,8 @@ Result<OpenedObject> open_checked(const AccessPolicy &policy, int root_fd, uid_t
 	OpenedObject out;
 	out.st = obj.st;
 	out.real_path = std::move(obj.real_path);
-	if (need == AccessNeed::Inspect) {
-		out.fd = std::move(obj.fd);
-		return out;
-	}
+	if (need == AccessNeed::Inspect)
+		return out; // without a descriptor
 	if (auto r = reopen(root_fd, obj, need, out); !r)
 		return r.take_error();
 	return out;

@@ -16,8 +16,8 @@ namespace fileserver {
 // What a request may be served from: opened, and judged by the access
 // policy on the object itself (docs/security.md, "What the policy decides on").
 struct OpenedObject {
-	UniqueFD fd;           // Read: O_RDONLY regular file; List: O_DIRECTORY; Inspect: O_PATH
-	struct stat st = {};   // of fd
+	UniqueFD fd;           // Read: O_RDONLY regular file; List: O_DIRECTORY; Inspect: none
+	struct stat st = {};   // of fd (Inspect: of the object)
 	std::string real_path; // the object's normalised path beneath the root ("" is the root)
 };
 

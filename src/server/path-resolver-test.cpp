@@ -296,7 +296,8 @@ TEST_CASE("the empty path and \".\" name the root for Directory and Inspect")
 			OpenedObject rp;
 			std::string why;
 			REQUIRE(t.resolve(p, purpose, rp, why) == 0);
-			REQUIRE(rp.fd.valid());
+			// A STAT needs the stat only: nothing is opened for it.
+			CHECK(rp.fd.valid() == (purpose == AccessNeed::List));
 			CHECK(S_ISDIR(rp.st.st_mode));
 			CHECK(rp.st.st_ino == t.root_st.st_ino);
 			CHECK(rp.st.st_dev == t.root_st.st_dev);
@@ -418,7 +419,7 @@ TEST_CASE("a FIFO is refused for reading without blocking")
 	OpenedObject rp;
 	std::string why;
 	REQUIRE(t.resolve("fifo", AccessNeed::Inspect, rp, why) == 0);
-	CHECK(rp.fd.valid());
+	CHECK_FALSE(rp.fd.valid()); // only stat'ed
 	CHECK(S_ISFIFO(rp.st.st_mode));
 	CHECK(why.empty());
 }
@@ -544,6 +545,36 @@ TEST_CASE("resolve_real reports the real path, links resolved")
 		CHECK(r->parent.valid() == (c.real.find('/') != std::string_view::npos));
 		CHECK(r->name.empty() == c.real.empty());
 		CHECK((fcntl(r->fd.get(), F_GETFL) & O_PATH) != 0);
+	}
+}
+
+TEST_CASE("resolve_real without the object's descriptor finds the same object, links resolved")
+{
+	Tree t;
+	for (std::string_view path : {"file.txt", "link", "sub/uplink", "sublink", "sublink/inner.txt",
+	                              "./sublink//uplink", "sub", "fifo"}) {
+		CAPTURE(path);
+		auto opened = resolve_real(t.root_fd, path, {});
+		auto stated = resolve_real(t.root_fd, path, {}, ObjectFd::None);
+		REQUIRE(opened.ok());
+		REQUIRE(stated.ok());
+		CHECK_FALSE(stated->fd.valid());
+		CHECK(stated->real_path == opened->real_path);
+		CHECK(stated->name == opened->name);
+		CHECK(stated->st.st_ino == opened->st.st_ino);
+		CHECK(stated->st.st_dev == opened->st.st_dev);
+		CHECK_FALSE(S_ISLNK(stated->st.st_mode));
+		CHECK(stated->parent.valid() == opened->parent.valid());
+	}
+	// The same refusals: escapes, loops, dangling links, missing names.
+	for (std::string_view path :
+	     {"abslink", "climb", "outlink", "loop1", "dangling", "missing", "file.txt/x"}) {
+		CAPTURE(path);
+		auto opened = resolve_real(t.root_fd, path, {});
+		auto stated = resolve_real(t.root_fd, path, {}, ObjectFd::None);
+		REQUIRE_FALSE(opened.ok());
+		REQUIRE_FALSE(stated.ok());
+		CHECK(stated.error().code == opened.error().code);
 	}
 }
 

@@ -73,10 +73,26 @@ Result<Dir> lookup(int dir, const std::string &name)
 	return d;
 }
 
-Result<std::string> read_link(int fd)
+// Stats @name in @dir without following it and without opening it: the
+// final component, when the caller needs no descriptor of it. A plain name
+// in a directory descriptor cannot leave that directory.
+Result<Dir> lookup_stat(int dir, const std::string &name)
+{
+	Dir d;
+	d.name = name;
+	if (fstatat(dir, name.c_str(), &d.st, AT_SYMLINK_NOFOLLOW) < 0)
+		return lookup_error(-errno);
+	return d;
+}
+
+// The target of the link @name in @dir (dir >= 0), or of the link opened
+// O_PATH as @fd (name empty).
+Result<std::string> read_link(int fd, const std::string &name)
 {
 	std::string target(PATH_MAX, '\0');
-	ssize_t n = readlinkat(fd, "", target.data(), target.size());
+	ssize_t n = readlinkat(fd, name.c_str(), target.data(), target.size());
+	if (n < 0 && errno == EINVAL && !name.empty())
+		return Error{EAGAIN, "a symbolic link on the path was replaced meanwhile; try again"};
 	if (n < 0)
 		return Error::from_errno(errno, "cannot read symbolic link");
 	if (static_cast<std::size_t>(n) >= target.size())
@@ -168,7 +184,8 @@ Result<void> check_client_path(std::string_view path)
 	return {};
 }
 
-Result<RealObject> resolve_real(int root_fd, std::string_view path, const SearchCheck &may_search)
+Result<RealObject> resolve_real(int root_fd, std::string_view path, const SearchCheck &may_search,
+                                ObjectFd object_fd)
 {
 	Walk walk(root_fd);
 	std::deque<std::string> pending;
@@ -188,14 +205,15 @@ Result<RealObject> resolve_real(int root_fd, std::string_view path, const Search
 			if (auto r = may_search(walk.top().st, walk.real()); !r)
 				return r.take_error();
 		}
-		auto found = lookup(walk.top_fd(), name);
+		bool stat_only = object_fd == ObjectFd::None && pending.empty();
+		auto found = stat_only ? lookup_stat(walk.top_fd(), name) : lookup(walk.top_fd(), name);
 		if (!found)
 			return found.take_error();
 		Dir &d = found.value();
 		if (S_ISLNK(d.st.st_mode)) {
 			if (++links > kMaxSymlinks)
 				return Error{EPERM, "too many levels of symbolic links"};
-			auto target = read_link(d.fd.get());
+			auto target = stat_only ? read_link(walk.top_fd(), name) : read_link(d.fd.get(), "");
 			if (!target)
 				return target.take_error();
 			if (target->empty())

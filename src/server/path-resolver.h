@@ -18,8 +18,8 @@ Result<void> check_client_path(std::string_view path);
 
 // What a client path names beneath the root, found by resolve_real().
 struct RealObject {
-	UniqueFD fd;           // O_PATH, of the object itself (never a symlink)
-	struct stat st = {};   // of fd
+	UniqueFD fd;           // O_PATH, of the object itself (never a symlink); see ObjectFd
+	struct stat st = {};   // of the object
 	UniqueFD parent;       // O_PATH, its directory; invalid if that is the root
 	std::string name;      // its name there ("" for the root itself)
 	std::string real_path; // beneath the root, normalised; "" is the root
@@ -38,6 +38,16 @@ using SearchCheck = std::function<Result<void>(const struct stat &dir, std::stri
 // @may_search (if set) on the descriptor held, so the decision and the
 // lookup concern the same directory. Nothing is opened but with O_PATH, and
 // only a bounded number of directories are held open at once.
-Result<RealObject> resolve_real(int root_fd, std::string_view path, const SearchCheck &may_search);
+//
+// ObjectFd::None: the final object is only stat'ed (fstatat without
+// following it), not opened, and RealObject::fd stays invalid: for a caller
+// that reopens it by name in its parent and compares the inode anyway; it
+// saves an open and a close per request.
+enum class ObjectFd {
+	Open,
+	None
+};
+Result<RealObject> resolve_real(int root_fd, std::string_view path, const SearchCheck &may_search,
+                                ObjectFd object_fd = ObjectFd::Open);
 
 } // namespace fileserver

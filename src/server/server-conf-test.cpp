@@ -2,8 +2,10 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -87,13 +89,33 @@ struct TempDir {
 
 TEST_SUITE_BEGIN("server-conf");
 
+TEST_CASE("default workers: one per CPU of the affinity mask, 2 to 16")
+{
+	cpu_set_t saved;
+	REQUIRE(sched_getaffinity(0, sizeof(saved), &saved) == 0);
+	unsigned n = default_workers();
+	CHECK(n == static_cast<unsigned>(std::clamp(CPU_COUNT(&saved), 2, 16)));
+	// On one CPU: still 2.
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &saved)) {
+			CPU_SET(i, &one);
+			break;
+		}
+	REQUIRE(sched_setaffinity(0, sizeof(one), &one) == 0);
+	unsigned on_one = default_workers();
+	REQUIRE(sched_setaffinity(0, sizeof(saved), &saved) == 0);
+	CHECK(on_one == 2);
+}
+
 TEST_CASE("defaults")
 {
 	Config c = make_config(nullptr, {});
 	CHECK(c.root == FILESERVER_DEFAULT_ROOT);
 	CHECK(c.root[0] == '/');
 	CHECK(c.queue == "/fileserver");
-	CHECK(c.workers == 4);
+	CHECK(c.workers == default_workers());
 	CHECK(c.backlog == 64);
 	CHECK(c.log_level == "info");
 	CHECK(c.send_timeout == 5000ms);

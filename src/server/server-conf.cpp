@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "server-conf.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -142,10 +144,19 @@ void apply(Config &c, const json &obj, const std::string &origin)
 
 } // namespace
 
+unsigned default_workers()
+{
+	cpu_set_t cpus;
+	CPU_ZERO(&cpus);
+	int n = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : 2;
+	return static_cast<unsigned>(std::clamp(n, 2, 16));
+}
+
 Config make_config(const json &file, const json &overrides)
 {
 	Config c;
 	c.root = FILESERVER_DEFAULT_ROOT;
+	c.workers = default_workers();
 	apply(c, file, "configuration file");
 	apply(c, overrides, "command line");
 	// Across keys: the file may set one and the command line the other.
