@@ -24,6 +24,8 @@ const char *const kUsage =
         "      --small-size BYTES   size of the small files (default 4096)\n"
         "      --duration SECS      measured time per small-file concurrency level (default 5)\n"
         "      --concurrency LIST   concurrent clients for the small-file phase (default 1,2,8)\n"
+        "      --rounds N           measurements of each small-file level, each followed at once\n"
+        "                           by the kept-queue floor's (default 3; --smoke: 1)\n"
         "      --starts N           daemon starts timed to READY=1 (default 5)\n"
         "      --reloads N          reloads timed (default 5)\n"
         "      --workers N          the daemon's worker threads (default: the daemon's default)\n"
@@ -73,6 +75,7 @@ std::vector<std::string> split(std::string_view s)
 // What the command line set itself, which --smoke leaves as it is.
 struct Given {
 	bool sizes = false; // --large-size or --duration: no smoke sizes at all
+	bool rounds = false;
 	bool stalled_clients = false;
 	bool stalled_send_timeout = false;
 	bool stalled_duration = false;
@@ -95,6 +98,8 @@ void apply_smoke_sizes(Options &o, const Given &given)
 		o.stalled_send_timeout_ms = 1000;
 	if (!given.stalled_duration)
 		o.stalled_duration = 0.2;
+	if (!given.rounds)
+		o.rounds = 1;
 	if (given.sizes)
 		return;
 	o.large_size = 4 << 20;
@@ -138,6 +143,9 @@ Options parse_options(int argc, char **argv)
 		} else if (a == "--duration") {
 			o.duration = parse_seconds(a, value());
 			given.sizes = true;
+		} else if (a == "--rounds") {
+			o.rounds = std::max(1, parse_num<int>(a, value()));
+			given.rounds = true;
 		} else if (a == "--concurrency") {
 			o.concurrency.clear();
 			for (auto &c : split(value()))

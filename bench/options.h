@@ -16,6 +16,9 @@ struct Options {
 	int small_files = 256;
 	std::uint64_t small_size = 4096;
 	double duration = 5.0;
+	// Measurements of each small-file level; with the floor phase and a uid
+	// of our own, each is followed at once by the kept-queue floor's.
+	int rounds = 3;
 	std::vector<int> concurrency{1, 2, 8};
 	int starts = 5;
 	int reloads = 5;

@@ -32,6 +32,14 @@ nlohmann::json large_msgsize_phase(const Options &o, const WorkDir &w);
 // Small-file GETs from @clients client processes for o.duration seconds.
 nlohmann::json small_level(const Options &o, const WorkDir &w, const Daemon &d, int clients);
 
+// o.rounds of small_level(), each followed at once by the kept-queue
+// floor's level when @paired (the machine's state drifts over minutes;
+// a pair does not): the round of the median rate, with "rounds", each
+// round's "paired_share" and "paired_cpu_ratio" against its floor, their
+// medians, and the floor's round of the median rate as "floor_kept".
+nlohmann::json small_level_rounds(const Options &o, const WorkDir &w, const Daemon &d, int clients,
+                                  bool paired);
+
 // Single fetches by fileserverctl processes against the classic SysV client
 // and cat, and one `fileserverctl get -r` of the same files (cli-phase.cpp).
 nlohmann::json cli_phase(const Options &o, const WorkDir &w, const Daemon &d);

@@ -263,3 +263,31 @@ TEST_CASE("bench report: the stalled clients, the fresh client beside them, the 
 	CHECK(has(out, "  stalled clients                              skipped                               "
 	               "needs root"));
 }
+
+TEST_CASE("bench report: paired rounds give the medians of the rounds' ratios")
+{
+	json r = minimal_report();
+	json s = small_level(2, 20000.0, 200.0);
+	s["round_rates"] = {18000.0, 20000.0, 21000.0};
+	s["paired_share"] = {0.95, 0.85, 0.91};
+	s["paired_cpu_ratio"] = {1.1, 1.3, 1.25};
+	s["paired_share_median"] = 0.91;
+	s["paired_cpu_ratio_median"] = 1.25;
+	r["small"] = json::array({s});
+	// A floor run far away in time does not count when the pairs exist.
+	r["floor"] = json::array({{{"clients", 2},
+	                           {"persistent_reply_queue", true},
+	                           {"requests_per_sec", 90000.0},
+	                           {"p99_usec", 100.0},
+	                           {"server_cpu_usec_per_request", 2.0}}});
+	std::string out = printed(r);
+	CHECK(has(out,
+	          "small 4096 B GETs, 2 clients                 20000 req/s (median round of 18000, 20000, "
+	          "21000)"));
+	CHECK(has(out,
+	          "    share of the minimal server (kept queue)   91 % (rounds: 0.95, 0.85, 0.91) >= 90 %"));
+	CHECK(has(
+	        out,
+	        "    daemon CPU/request / minimal server's      1.25 x (rounds: 1.10, 1.30, 1.25) <= 1.2 x"));
+	CHECK(has(out, "MISSED"));
+}

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "baselines.h"
 #include "client-processes.h"
 #include "daemon.h"
 #include "measure-window.h"
@@ -55,6 +56,56 @@ nlohmann::json small_level(const Options &o, const WorkDir &w, const Daemon &d, 
 	j["daemon_context_switches_per_request"] = daemon_cs / done;
 	j["client_context_switches_per_request"] = client_cs / done;
 	add_load_and_peak_rss(j, peak);
+	return j;
+}
+
+namespace {
+
+// The element of @runs whose requests_per_sec is the median (the lower
+// middle one of an even number).
+nlohmann::json median_run(std::vector<nlohmann::json> runs)
+{
+	std::sort(runs.begin(), runs.end(), [](const auto &a, const auto &b) {
+		return a["requests_per_sec"].template get<double>() <
+		       b["requests_per_sec"].template get<double>();
+	});
+	return runs[(runs.size() - 1) / 2];
+}
+
+} // namespace
+
+nlohmann::json small_level_rounds(const Options &o, const WorkDir &w, const Daemon &d, int clients,
+                                  bool paired)
+{
+	std::vector<nlohmann::json> ours, floors;
+	std::vector<double> shares, cpu_ratios, rates;
+	for (int i = 0; i < o.rounds; i++) {
+		ours.push_back(small_level(o, w, d, clients));
+		rates.push_back(ours.back()["requests_per_sec"]);
+		if (!paired)
+			continue;
+		floors.push_back(floor_level(o, w, clients, true));
+		double floor_rps = floors.back()["requests_per_sec"];
+		double floor_cpu = floors.back()["server_cpu_usec_per_request"];
+		shares.push_back(floor_rps > 0 ? rates.back() / floor_rps : 0.0);
+		double our_cpu = ours.back()["daemon_cpu_usec_per_request"];
+		cpu_ratios.push_back(floor_cpu > 0 ? our_cpu / floor_cpu : 0.0);
+	}
+	nlohmann::json j = median_run(ours);
+	j["rounds"] = o.rounds;
+	j["round_rates"] = rates;
+	if (paired) {
+		j["paired_share"] = shares;
+		j["paired_cpu_ratio"] = cpu_ratios;
+		j["paired_share_median"] = median(shares);
+		j["paired_cpu_ratio_median"] = median(cpu_ratios);
+		j["floor_kept"] = median_run(floors);
+	}
+	// A failed request in any round fails the run.
+	std::uint64_t failed = 0;
+	for (const auto &r : ours)
+		failed += r["failed"].get<std::uint64_t>();
+	j["failed"] = failed;
 	return j;
 }
 
