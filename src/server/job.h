@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "protocol/wire.h"
 #include "server/session.h"
+#include "util/error.h"
 
 namespace fileserver {
 
@@ -25,6 +27,9 @@ struct Job {
 	// owner, proven by the challenge), which fairness keys on.
 	SessionRef session;
 	uid_t client_uid = static_cast<uid_t>(-1);
+	// A request refused (busy, path too long) while its session had others
+	// in progress: answered with this ERROR after them, in order.
+	std::optional<Error> refusal;
 };
 
 enum class SubmitResult {
@@ -51,6 +56,16 @@ public:
 	[[nodiscard]] virtual SubmitResult submit(Job &&job, TransferPtr &start) = 0;
 	// Runs @transfer on this thread until it is done or parks.
 	virtual void run(TransferPtr transfer) = 0;
+	// Takes @job, refused with @err, to answer once the requests its
+	// session has in progress are answered (so that the ERROR cannot land
+	// among their replies); false, and @job untouched, if the session has
+	// none (or holds too many refusals): the caller answers at once.
+	[[nodiscard]] virtual bool hold_refusal(Job &job, const Error &err)
+	{
+		(void)job;
+		(void)err;
+		return false;
+	}
 };
 
 } // namespace fileserver

@@ -296,17 +296,25 @@ void RequestLoop::dispatch_job(std::span<const std::uint8_t> msg, Job &job, Tran
 	job.client_uid = job.session->uid;
 
 	if (status == protocol::Status::PathTooLong) {
-		refuse_now(job, Error{ENAMETOOLONG, "path too long"});
+		refuse(job, Error{ENAMETOOLONG, "path too long"});
 		return;
 	}
 	SubmitResult submitted = transfers_.submit(std::move(job), start);
 	if (submitted == SubmitResult::Accepted)
 		return;
 	// Not taken: the job is intact.
-	refuse_now(job, Error{EBUSY, submitted == SubmitResult::UserBusy
-	                                     ? "server busy: too many requests of uid " +
-	                                               std::to_string(job.client_uid) + " waiting"
-	                                     : "server busy: every transfer and the backlog are in use"});
+	refuse(job, Error{EBUSY, submitted == SubmitResult::UserBusy
+	                                 ? "server busy: too many requests of uid " +
+	                                           std::to_string(job.client_uid) + " waiting"
+	                                 : "server busy: every transfer and the backlog are in use"});
+}
+
+// A refused request: answered after the requests its session has in
+// progress (the engine holds it), else at once.
+void RequestLoop::refuse(Job &job, const Error &err)
+{
+	if (!transfers_.hold_refusal(job, err))
+		refuse_now(job, err);
 }
 
 // Ends a request on the dispatcher: answered without waiting, never queued.

@@ -77,6 +77,7 @@ private:
 	TransferPtr dispatch(std::span<const std::uint8_t> msg);
 	void dispatch_job(std::span<const std::uint8_t> msg, Job &job, TransferPtr &start);
 	void fail_job(Job &job, std::size_t size, const char *what) noexcept;
+	void refuse(Job &job, const Error &err);
 	void refuse_now(Job &job, const Error &err);
 	void log_dropped(std::size_t size, std::string_view why, std::uint64_t now_usec);
 	// session-open.cpp: OPEN, and the answer to a version-1 client.

@@ -72,6 +72,72 @@ TEST_CASE_FIXTURE(EngineFixture, "a session's second request waits for the first
 	CHECK(stats.served == 3);
 }
 
+TEST_CASE_FIXTURE(EngineFixture, "a refusal waits for its session's requests in progress: in order, never "
+                                 "among their replies")
+{
+	start();
+	Client c("te-refuse"), idle("te-refuse-idle");
+	// A session with nothing in progress: the caller answers at once.
+	Job alone = job_for(root, idle.session, Op::Ping, "", 7);
+	CHECK_FALSE(engine->hold_refusal(alone, Error{EBUSY, "server busy: test"}));
+	CHECK(alone.request.id == 7); // untouched
+	CHECK_FALSE(alone.refusal);
+
+	park(c, 1);
+	REQUIRE(submit(c, Op::Ping, "", 2) == SubmitResult::Accepted); // waits behind 1
+	for (std::uint64_t id = 3; id < 3 + TransferEngine::kHeldRefusalsPerSession; id++) {
+		Job refused = job_for(root, c.session, Op::Get, "big", id);
+		REQUIRE(engine->hold_refusal(refused, Error{EBUSY, "server busy: test"}));
+	}
+	// Over the bound: answered at once, as before.
+	Job one_more = job_for(root, c.session, Op::Get, "big", 99);
+	CHECK_FALSE(engine->hold_refusal(one_more, Error{EBUSY, "server busy: test"}));
+	CHECK(engine->waiting() == 1 + TransferEngine::kHeldRefusalsPerSession);
+
+	read_big(c, 1);
+	auto pong = receive_stream(c.q);
+	check_stream(pong, 2);
+	CHECK(pong.front().hdr.type == ReplyType::Pong);
+	for (std::uint64_t id = 3; id < 3 + TransferEngine::kHeldRefusalsPerSession; id++) {
+		auto refusal = receive_stream(c.q);
+		REQUIRE(refusal.size() == 1);
+		check_stream(refusal, id);
+		REQUIRE(refusal.front().hdr.type == ReplyType::Error);
+		CHECK(error_of(refusal.front()).code == EBUSY);
+	}
+	REQUIRE(wait_idle_engine());
+	CHECK_FALSE(try_receive_reply(c.q));
+	// Logged as refused, each once.
+	CHECK(logged(Op::Get).size() == 1 + TransferEngine::kHeldRefusalsPerSession);
+}
+
+TEST_CASE_FIXTURE(EngineFixture, "a refusal behind a request held by its uid's limit does not pass it")
+{
+	TransferLimits l = limits(8, 8, 1, 4);
+	start(2, l);
+	Client a("te-ref-a"), b("te-ref-b");
+	park(a, 1, kUidA);                                                    // the uid's one transfer
+	REQUIRE(submit(b, Op::Ping, "", 2, kUidA) == SubmitResult::Accepted); // b waits: uid limit
+	CHECK(b.q.waiting() == 0);
+	Job refused = job_for(root, b.session, Op::Ping, "", 3, kUidA);
+	REQUIRE(engine->hold_refusal(refused, Error{EBUSY, "server busy: test"}));
+	// A request of another uid ends meanwhile, and the engine looks at
+	// what waits: b's refusal is an ERROR, which no limit holds, but b's
+	// PING came first and still may not start.
+	Client other("te-ref-other");
+	REQUIRE(submit(other, Op::Ping, "", 4, kUidB) == SubmitResult::Accepted);
+	CHECK(other.q.waiting() == 2);
+	CHECK(b.q.waiting() == 0);
+	read_big(a, 1);
+	auto pong = receive_stream(b.q);
+	check_stream(pong, 2);
+	CHECK(pong.front().hdr.type == ReplyType::Pong);
+	auto refusal = receive_stream(b.q);
+	check_stream(refusal, 3);
+	CHECK(refusal.front().hdr.type == ReplyType::Error);
+	REQUIRE(wait_idle_engine());
+}
+
 TEST_CASE_FIXTURE(EngineFixture,
                   "max_transfers and backlog: Busy leaves the job intact; waiting ones start later")
 {

@@ -63,6 +63,8 @@ bool TransferEngine::admissible_locked(const Job &job) const
 	// interleave, and its queue is in the epoll set once.
 	if (running_sessions_.contains(job.session.get()))
 		return false;
+	if (job.refusal)
+		return true; // an ERROR: no limit applies
 	if (aborting_.load())
 		return true; // it fails at once with ESHUTDOWN
 	auto u = users_.find(job.client_uid);
@@ -98,6 +100,27 @@ SubmitResult TransferEngine::submit(Job &&job, TransferPtr &start)
 	u.waiting++;
 	waiting_.push_back(std::move(job));
 	return SubmitResult::Accepted;
+}
+
+bool TransferEngine::hold_refusal(Job &job, const Error &err)
+{
+	std::lock_guard guard(lock_);
+	const Session *session = job.session.get();
+	if (stopping_ || held_refusals_ >= kHeldRefusals)
+		return false;
+	bool in_progress = running_sessions_.contains(session);
+	unsigned held = 0;
+	for (const Job &w : waiting_)
+		if (w.session.get() == session) {
+			in_progress = true;
+			held += w.refusal ? 1 : 0;
+		}
+	if (!in_progress || held >= kHeldRefusalsPerSession)
+		return false;
+	job.refusal = err;
+	waiting_.push_back(std::move(job));
+	held_refusals_++;
+	return true;
 }
 
 void TransferEngine::set_request_queue(int fd, TakeRequest take, std::function<void()> rest)
@@ -183,13 +206,22 @@ void TransferEngine::set_limits(TransferLimits limits)
 // the server at its limit holds back its own, not the others.
 void TransferEngine::start_waiting_locked(std::vector<TransferPtr> &next)
 {
+	if (waiting_.empty())
+		return;
+	// A session's requests start in the order they came: one held back
+	// holds back the rest of its session (a refusal would pass it).
+	std::unordered_set<const Session *> held_back;
 	for (auto it = waiting_.begin(); it != waiting_.end();) {
-		if (!admissible_locked(*it)) {
+		if (held_back.contains(it->session.get()) || !admissible_locked(*it)) {
+			held_back.insert(it->session.get());
 			++it;
 			continue;
 		}
 		start_locked(*it);
-		users_[it->client_uid].waiting--;
+		if (it->refusal)
+			held_refusals_--;
+		else
+			users_[it->client_uid].waiting--;
 		next.push_back(std::make_shared<Transfer>(std::move(*it), env_));
 		it = waiting_.erase(it);
 	}

@@ -56,6 +56,7 @@ public:
 	// left intact unless accepted.
 	[[nodiscard]] SubmitResult submit(Job &&job, TransferPtr &start) override;
 	void run(TransferPtr transfer) override { drive(std::move(transfer)); }
+	[[nodiscard]] bool hold_refusal(Job &job, const Error &err) override;
 
 	// Requests: while they keep coming, the engine threads take them off
 	// the server queue @fd (readable when one waits), one at a time with
@@ -99,6 +100,9 @@ public:
 	// the thread take other requests and transfers: a client that reads as
 	// fast as the server sends holds no thread for long.
 	static constexpr unsigned kTurnMessages = 64;
+	// Refusals held behind a session's requests in progress: per session,
+	// and in all (each holds its request, path included).
+	static constexpr unsigned kHeldRefusalsPerSession = 4, kHeldRefusals = 256;
 
 private:
 	struct UserCount {
@@ -148,6 +152,7 @@ private:
 	std::unordered_map<std::uint64_t, Parked> parked_; // by epoll key
 	std::uint64_t next_key_ = kFirstKey;
 	std::size_t running_ = 0; // sending or parked
+	std::size_t held_refusals_ = 0;
 	std::uint64_t abort_usec_ = 0;
 	bool stopping_ = false;
 	bool timer_armed_ = false;

@@ -68,6 +68,10 @@ void Transfer::fail_or_lose(Error err)
 // were checked when the session opened.
 void Transfer::start()
 {
+	if (job_.refusal) {
+		fail(*job_.refusal);
+		return;
+	}
 	OpRequest op{job_.request, *job_.context, job_.session->uid, env_.stats, max_payload(session())};
 	SourceResult source = Error{EINVAL, "unknown operation"};
 	switch (job_.request.op) {

@@ -14,6 +14,7 @@ queue takes 10 x 8 KiB of its uid's 819200-byte RLIMIT_MSGQUEUE budget) and
 the fresh client each run under uids of their own, in an IPC namespace of
 its own when the file can (harness.private_ipc_namespace)."""
 
+import errno
 import os
 import re
 import sys
@@ -24,7 +25,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
-from harness import DATA, END, META, MiB, OP_GET, wait_until  # noqa: E402
+from harness import DATA, END, ERROR, META, MiB, OP_GET, wait_until  # noqa: E402
 
 STALLED = 24   # stalled clients
 PER_UID = 3    # stalled clients per uid (about 9 reply queues of 10 x 8 KiB fit in a uid's budget)
@@ -251,6 +252,27 @@ class SessionOrderTest(StalledClientsTestCase):
         self.assertTrue(b"".join(r.payload for r in second[1:-1]) == small, "small3.bin: content differs")
         self.assertIsNone(s.receive(0), "a reply after the second END")
         self.wait_status(lambda st: st["busy"] == self.idle_busy and st["parked"] == 0 and st["waiting"] == 0,
+                         "the session's requests to end")
+
+    def test_a_request_refused_meanwhile_is_answered_after_the_one_in_progress(self):
+        # A path over the wire bound is refused at once (ENAMETOOLONG) without
+        # touching any limit; the refusal waits for the GET in progress.
+        self.start(workers=2, send_timeout_ms=60000)
+        big = self.big[:MiB + 4321]
+        self.write_file("first.bin", big)
+        s = self.session(max_messages=4, message_size=8192)
+        s.send(OP_GET, "first.bin", req_id=1)
+        s.send(OP_GET, b"a" * 4097, req_id=2)
+        self.wait_server_queue_empty()
+        self.wait_status(lambda st: st["parked"] == 1 and st["waiting"] == 1,
+                         "the GET to park and the refusal to wait behind it")
+        first = self.read_reply_stream(s, 1)
+        self.assertTrue(b"".join(r.payload for r in first[1:-1]) == big, "first.bin: content differs")
+        r = s.receive_reply(WAIT)
+        self.assertEqual((r.request_id, r.nonce, r.seq, r.type), (2, s.secret, 0, ERROR), r)
+        self.assertEqual(r.error()[0], errno.ENAMETOOLONG)
+        self.assertIsNone(s.receive(0), "a reply after the refusal")
+        self.wait_status(lambda st: st["busy"] == self.idle_busy and st["waiting"] == 0,
                          "the session's requests to end")
 
     def read_reply_stream(self, s, req_id):
