@@ -4,11 +4,8 @@
 
 #include "server/transfer-engine-test-helpers.h"
 
-using namespace fileserver;
-using namespace fileserver::test;
-using namespace std::chrono_literals;
-using protocol::Op;
-using protocol::ReplyType;
+// In the helpers' namespace, which has the names these tests use.
+namespace fileserver::test {
 
 TEST_SUITE_BEGIN("transfer-engine");
 
@@ -210,3 +207,5 @@ TEST_CASE_FIXTURE(EngineFixture, "stop_accepting(): every later request is Busy,
 }
 
 TEST_SUITE_END();
+
+} // namespace fileserver::test

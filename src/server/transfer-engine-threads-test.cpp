@@ -5,11 +5,8 @@
 
 #include "server/transfer-engine-test-helpers.h"
 
-using namespace fileserver;
-using namespace fileserver::test;
-using namespace std::chrono_literals;
-using protocol::Op;
-using protocol::ReplyType;
+// In the helpers' namespace, which has the names these tests use.
+namespace fileserver::test {
 
 TEST_SUITE_BEGIN("transfer-engine");
 
@@ -208,3 +205,5 @@ TEST_CASE_FIXTURE(EngineFixture, "send timeouts racing with reads: each reply wh
 }
 
 TEST_SUITE_END();
+
+} // namespace fileserver::test
