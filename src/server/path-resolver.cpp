@@ -85,8 +85,8 @@ Result<Dir> lookup_stat(int dir, const std::string &name)
 	return d;
 }
 
-// The target of the link @name in @dir (dir >= 0), or of the link opened
-// O_PATH as @fd (name empty).
+// The target of the link @name in the directory @fd; with @name empty, of
+// the link that @fd itself is (opened O_PATH).
 Result<std::string> read_link(int fd, const std::string &name)
 {
 	std::string target(PATH_MAX, '\0');
