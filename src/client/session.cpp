@@ -62,10 +62,9 @@ private:
 // or the system's queues run out: a leak is rare (a name lives from
 // creation to the CHALLENGE only) and costs nothing until then, while
 // listing the mqueue file system at every start would cost every client.
-Result<ReplyQueueSize> create_reply_queue(ReplyQueueSize size, std::uint64_t name_bits, PendingName &name,
-                                          MessageQueue &queue)
+Result<ReplyQueueSize> create_reply_queue(ReplyQueueSize size, pid_t pid, std::uint64_t name_bits,
+                                          PendingName &name, MessageQueue &queue)
 {
-	pid_t pid = getpid();
 	std::uint64_t start = process_start_time(pid).value_or(0);
 	bool reclaimed = false;
 	for (bool first = true;; first = false) {
@@ -122,7 +121,7 @@ Result<std::unique_ptr<Session>> Session::open(const ClientOptions &options, Cli
 	std::memcpy(&open.id, random + sizeof(name_bits) + sizeof(open.nonce), sizeof(open.id));
 
 	PendingName name;
-	auto size = create_reply_queue(shared.reply_size, name_bits, name, s->replies_);
+	auto size = create_reply_queue(shared.reply_size, s->pid_, name_bits, name, s->replies_);
 	if (!size)
 		return size.take_error();
 	s->buf_size_ = static_cast<std::size_t>(size->message_size);
