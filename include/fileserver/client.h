@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define FILESERVER_CLIENT_API_VERSION 1
+#define FILESERVER_CLIENT_API_VERSION 2
 
 typedef struct fileserver_session fileserver_session;
 typedef struct fileserver_dir fileserver_dir;
@@ -67,6 +67,12 @@ typedef int (*fileserver_data_fn)(void *ctx, uint64_t offset, const void *data, 
 /* the callback returns 0 to go on or a negative errno to abort the transfer */
 int fileserver_get_cb(fileserver_session *s, const char *path, uint64_t offset, uint64_t length,
                       fileserver_data_fn fn, void *ctx, struct fileserver_stat *st);
+/*
+ * Sends the request of the next GET now; the next fileserver_get_fd() or
+ * fileserver_get_cb() with the same path, offset and length takes its reply,
+ * any other call drops it (with the session). One at a time. API version 2.
+ */
+int fileserver_get_ahead(fileserver_session *s, const char *path, uint64_t offset, uint64_t length);
 
 int fileserver_list_open(fileserver_session *s, const char *path, fileserver_dir **out);
 /* 1: *entry set; 0: no more entries; < 0: error */

@@ -93,10 +93,10 @@ void Fetcher::verbose(const std::string &what, const std::string &text)
 	(void)write_all(STDERR_FILENO, "fileserverctl: " + escape_for_terminal(what) + ": " + text + "\n");
 }
 
-bool Fetcher::fetch(const PlannedFile &file, Error *directory)
+bool Fetcher::fetch(const PlannedFile &file, Error *directory, const PlannedFile *next)
 {
 	planned_ += file.size;
-	auto r = options_.resume ? fetch_partial(file) : fetch_atomic(file);
+	auto r = options_.resume ? fetch_partial(file) : fetch_atomic(file, next);
 	if (r) {
 		tally_.files++;
 		return true;
@@ -147,7 +147,7 @@ Result<void> Fetcher::get_into(const PlannedFile &file, std::uint64_t offset,
 	return r;
 }
 
-Result<void> Fetcher::fetch_atomic(const PlannedFile &file)
+Result<void> Fetcher::fetch_atomic(const PlannedFile &file, const PlannedFile *next)
 {
 	AtomicFile out;
 	if (int e = out.open(file.local); e < 0)
@@ -157,6 +157,9 @@ Result<void> Fetcher::fetch_atomic(const PlannedFile &file)
 		out.discard();
 		return r;
 	}
+	// A hint: if it cannot be sent, the next GET sends its own request.
+	if (next)
+		session_.get_ahead(next->remote);
 	// A plain create's mode, or with -r the server's. The directories of a
 	// tree stay private (0700) until it is complete.
 	if (int e = out.commit(file.keep_mode ? std::optional(mode_) : std::nullopt); e < 0)

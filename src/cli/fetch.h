@@ -36,8 +36,11 @@ public:
 
 	// false: the failure stops everything (reported already). With
 	// @directory, a PATH that turns out to be a directory (the GET's EISDIR)
-	// is neither reported nor counted: the error goes there.
-	bool fetch(const PlannedFile &file, Error *directory = nullptr);
+	// is neither reported nor counted: the error goes there. @next, the
+	// file fetched right after this one if known, is asked for as soon as
+	// this one has arrived, so that the server prepares it while this one
+	// is linked in and the next created (fileserver_get_ahead(3)).
+	bool fetch(const PlannedFile &file, Error *directory = nullptr, const PlannedFile *next = nullptr);
 	// Reports "fileserverctl: WHAT: WHY" and counts a failure.
 	void fail(const std::string &what, const Error &error);
 	// After a failure that stops everything: @left files were not tried.
@@ -47,7 +50,7 @@ public:
 	[[nodiscard]] const FetchTally &tally() const { return tally_; }
 
 private:
-	Result<void> fetch_atomic(const PlannedFile &file);
+	Result<void> fetch_atomic(const PlannedFile &file, const PlannedFile *next);
 	Result<void> fetch_partial(const PlannedFile &file);
 	Result<void> get_into(const PlannedFile &file, std::uint64_t offset,
 	                      const std::function<int(const protocol::Meta &)> &check,

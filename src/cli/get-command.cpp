@@ -200,8 +200,13 @@ ExitStatus get_many(Session &session, const Options &o)
 			f.fail(file.remote, Error{EEXIST, "another PATH is written to " + file.local});
 			continue;
 		}
+		// What comes next is known unless this one turns out a directory
+		// (its tree goes in between), or the next is refused unasked.
+		const PlannedFile *next = nullptr;
+		if (i + 1 < plan.files.size() && !file.unseen && !seen.contains(plan.files[i + 1].local))
+			next = &plan.files[i + 1];
 		Error directory;
-		bool go_on = f.fetch(file, file.unseen ? &directory : nullptr);
+		bool go_on = f.fetch(file, file.unseen ? &directory : nullptr, next);
 		if (go_on && directory.code == EISDIR) {
 			seen.erase(file.local); // a directory, not a file, goes there
 			go_on = expand_directory(remote, g, i, plan, f);

@@ -191,4 +191,10 @@ Result<void> Session::get(const std::string &path, std::uint64_t offset, std::ui
 	return {};
 }
 
+void Session::get_ahead(const std::string &path)
+{
+	if (auto s = session())
+		(void)fileserver_get_ahead(*s, path.c_str(), 0, protocol::kToEnd);
+}
+
 } // namespace fileserver::cli

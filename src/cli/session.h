@@ -47,6 +47,10 @@ public:
 	[[nodiscard]] Result<std::vector<protocol::Entry>> list(const std::string &path);
 	[[nodiscard]] Result<void> get(const std::string &path, std::uint64_t offset, std::uint64_t length,
 	                               const MetaHandler &on_meta, const DataSink &sink);
+	// Sends the request of the next get() of the whole @path now
+	// (fileserver_get_ahead(3)); a failure only means that get() will send
+	// its own.
+	void get_ahead(const std::string &path);
 
 private:
 	Result<fileserver_session *> session();

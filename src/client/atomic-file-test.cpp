@@ -28,16 +28,30 @@ TEST_CASE("atomic file: unnamed temporary, nothing visible before commit")
 	TempDir dir;
 	std::string target = dir / "out";
 	AtomicFile f;
+	mode_t mask = umask(027);
 	REQUIRE(f.open(target) == 0);
+	umask(mask);
 	CHECK(f.temp_path().empty()); // O_TMPFILE on /tmp (tmpfs or ext4)
 	REQUIRE(f.write(bytes("hello")) == 0);
 	CHECK(dir.names().empty());
-	mode_t mask = umask(022);
 	REQUIRE(f.commit() == 0);
-	umask(mask);
 	CHECK(dir.names() == std::set<std::string>{"out"});
 	CHECK(test::read_file(target) == "hello");
-	CHECK(mode_of(target) == 0644);
+	// A plain create's mode, with the umask of the time it was created.
+	CHECK(mode_of(target) == 0640);
+}
+
+TEST_CASE("atomic file: the named temporary gets a plain create's mode at commit")
+{
+	TempDir dir;
+	std::string target = dir / "out";
+	AtomicFile f;
+	REQUIRE(f.open(target, AtomicFile::Temporary::Named) == 0);
+	REQUIRE(f.write(bytes("x")) == 0);
+	mode_t mask = umask(027);
+	REQUIRE(f.commit() == 0);
+	umask(mask);
+	CHECK(mode_of(target) == 0640);
 }
 
 TEST_CASE("atomic file: a mode given to commit, whatever the umask")

@@ -58,7 +58,9 @@ int AtomicFile::open(const std::string &target, Temporary temporary)
 	if (base.empty())
 		return -EISDIR;
 	if (temporary == Temporary::Unnamed) {
-		int fd = ::open(dir.empty() ? "." : dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+		// Created with a plain create's mode: nobody can open it by a
+		// name before commit(), which then has no mode to change.
+		int fd = ::open(dir.empty() ? "." : dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
 		if (fd >= 0) {
 			fd_.reset(fd);
 			return 0;
@@ -85,9 +87,9 @@ int AtomicFile::write(std::span<const std::uint8_t> data)
 
 int AtomicFile::commit(std::optional<std::uint32_t> mode)
 {
-	// Both temporaries are created 0600; give the file the mode asked for,
-	// or the one a plain create would.
-	if (!mode) {
+	// The unnamed temporary has a plain create's mode already; the named
+	// one is created 0600. Give the file the mode asked for, or that one.
+	if (!mode && !temp_.empty()) {
 		mode_t mask = umask(0);
 		umask(mask);
 		mode = 0666 & ~mask;
@@ -96,7 +98,7 @@ int AtomicFile::commit(std::optional<std::uint32_t> mode)
 	// the data reaches the disk at the kernel's writeback. A sync per file
 	// cost more than the whole transfer of a small one (and -r makes many).
 	int err = 0;
-	if (fchmod(fd_.get(), static_cast<mode_t>(*mode)) < 0)
+	if (mode && fchmod(fd_.get(), static_cast<mode_t>(*mode)) < 0)
 		err = -errno;
 	else if (temp_.empty())
 		err = link_unnamed();

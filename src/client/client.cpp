@@ -39,9 +39,28 @@ Result<void> single(Exchange &ex, const protocol::Request &req, ReplyType first,
 
 } // namespace
 
+struct Client::Ahead {
+	std::uint64_t id = 0; // the request's; 0: none pending
+	std::string path;
+	std::uint64_t offset = 0;
+	std::uint64_t length = 0;
+
+	[[nodiscard]] bool same_get(const Ahead &o) const
+	{
+		return path == o.path && offset == o.offset && length == o.length;
+	}
+};
+
 struct Client::SessionSlot {
 	std::mutex lock;
 	std::unique_ptr<Session> session; // null until the first call, or after a failed one
+	Ahead ahead;                      // sent on session
+
+	void drop_session()
+	{
+		session.reset();
+		ahead = {};
+	}
 
 	// With the lock held: opens a session unless a usable one is open.
 	// True if it opened one.
@@ -49,7 +68,7 @@ struct Client::SessionSlot {
 	{
 		if (session && session->usable())
 			return false;
-		session.reset();
+		drop_session();
 		auto s = Session::open(options, shared, foreign);
 		if (!s)
 			return s.take_error();
@@ -72,7 +91,7 @@ Client &Client::operator=(const Client &other)
 {
 	if (this != &other) {
 		std::lock_guard guard(slot_->lock);
-		slot_->session.reset(); // opened with the old options
+		slot_->drop_session(); // opened with the old options
 		options_ = other.options_;
 		shared_ = other.shared_;
 		foreign_.store(other.foreign_.load());
@@ -82,10 +101,14 @@ Client &Client::operator=(const Client &other)
 
 Client::~Client() = default;
 
-Result<void> Client::call(const std::function<Result<void>(Exchange &)> &body) const
+Result<void> Client::call(const std::function<Result<void>(Exchange &)> &body, const Ahead *takes) const
 {
 	std::lock_guard guard(slot_->lock);
 	std::unique_ptr<Session> &session = slot_->session;
+	// The pending GET's replies come first: no other call can read past
+	// them without reading them.
+	if (slot_->ahead.id != 0 && !(takes && slot_->ahead.same_get(*takes)))
+		slot_->drop_session();
 	std::uint64_t foreign = 0;
 	for (bool retried = false;; retried = true) {
 		auto opened = slot_->ensure(options_, *shared_, foreign);
@@ -103,7 +126,7 @@ Result<void> Client::call(const std::function<Result<void>(Exchange &)> &body) c
 		}
 		// Closed (its transfer aborted): what is left of this call's
 		// stream must not meet the next call.
-		session.reset();
+		slot_->drop_session();
 		if (!r && r.error().code == kErrTimedOut && ex.unanswered() && !fresh && !retried)
 			continue;
 		foreign_.store(foreign);
@@ -218,14 +241,46 @@ Result<void> Client::get(const std::string &path, std::uint64_t offset, std::uin
 		received += p.size();
 		return {};
 	};
-	auto r = call([&](Exchange &ex) -> Result<void> {
-		if (auto s = ex.start(req); !s)
+	const Ahead mine{0, path, offset, length};
+	bool took_ahead = false;
+	auto run = [&](Exchange &ex) -> Result<void> {
+		took_ahead = slot_->ahead.id != 0;
+		if (took_ahead) {
+			ex.adopt(slot_->ahead.id);
+			slot_->ahead = {};
+		} else if (auto s = ex.start(req); !s) {
 			return s;
+		}
 		return ex.read_stream(ReplyType::Meta, ReplyType::Data, on_message, [&] { return received; });
-	});
+	};
+	auto r = call(run, &mine);
+	// Sent ahead, it found the server busy; now it may not be.
+	if (!r && took_ahead && r.error().code == EBUSY)
+		r = call(run);
 	if (r && received != meta.length)
 		return protocol_error("transfer incomplete: received " + std::to_string(received) + " of " +
 		                      std::to_string(meta.length) + " bytes");
+	return r;
+}
+
+Result<void> Client::get_ahead(const std::string &path, std::uint64_t offset, std::uint64_t length) const
+{
+	std::lock_guard guard(slot_->lock);
+	if (slot_->ahead.id != 0)
+		return {};
+	std::uint64_t foreign = 0;
+	auto opened = slot_->ensure(options_, *shared_, foreign);
+	if (!opened)
+		return opened.take_error();
+	protocol::Request req = request(Op::Get, path);
+	req.offset = offset;
+	req.length = length;
+	Exchange ex(options_, *shared_, *slot_->session, foreign);
+	auto r = ex.start(req);
+	if (r)
+		slot_->ahead = {ex.id(), path, offset, length};
+	else if (!ex.finished())
+		slot_->drop_session();
 	return r;
 }
 

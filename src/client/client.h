@@ -63,6 +63,13 @@ public:
 	[[nodiscard]] Result<Listing> list(const std::string &path) const;
 	[[nodiscard]] Result<void> get(const std::string &path, std::uint64_t offset, std::uint64_t length,
 	                               const MetaHandler &on_meta, const DataSink &sink) const;
+	// Sends the request of a GET now, for the next get() with the same
+	// arguments to take its reply: the server prepares it while the
+	// caller finishes what it does. One at a time (while one is pending,
+	// this does nothing); any other call first closes the session, the
+	// pending GET's replies with it (the next call opens another).
+	[[nodiscard]] Result<void> get_ahead(const std::string &path, std::uint64_t offset,
+	                                     std::uint64_t length) const;
 
 	// Messages dropped in the last call because they were not part of its
 	// reply stream (wrong request id or secret, undecodable).
@@ -71,9 +78,12 @@ public:
 
 private:
 	struct SessionSlot; // this object's session and the lock of its calls
+	struct Ahead;       // a GET sent ahead of its call
 
-	// Runs @body on the session, opening one first if there is none.
-	Result<void> call(const std::function<Result<void>(Exchange &)> &body) const;
+	// Runs @body on the session, opening one first if there is none. A GET
+	// sent ahead that @takes does not name is dropped with the session.
+	Result<void> call(const std::function<Result<void>(Exchange &)> &body,
+	                  const Ahead *takes = nullptr) const;
 
 	ClientOptions options_;
 	std::shared_ptr<ClientShared> shared_;

@@ -143,6 +143,12 @@ Result<void> Exchange::start(protocol::Request req)
 	return r;
 }
 
+void Exchange::adopt(std::uint64_t id)
+{
+	id_ = id;
+	sent_ = true;
+}
+
 Result<Exchange::Message> Exchange::next()
 {
 	auto buf = session_.buffer();

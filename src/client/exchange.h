@@ -95,6 +95,11 @@ public:
 
 	// Sends @req on the session (id, secret and session id filled in here).
 	Result<void> start(protocol::Request req);
+	// Takes over request @id, sent earlier on the session (a GET sent
+	// ahead, Client::get_ahead): its replies are this exchange's stream.
+	void adopt(std::uint64_t id);
+	// The id of the request sent or adopted (0: none yet).
+	[[nodiscard]] std::uint64_t id() const { return id_; }
 
 	// Reads the whole reply stream: a first message of type @first, then
 	// any number of type @more, then END, whose total must equal what

@@ -24,7 +24,7 @@ Error cannot(const char *what, const std::string &name, int err)
 
 } // namespace
 
-Result<std::string> resolve_final_symlinks(const std::string &path)
+Result<std::string> resolve_final_symlinks(const std::string &path, std::optional<struct stat> *found)
 {
 	std::string p = path;
 	for (int i = 0; i <= kMaxLinks; i++) {
@@ -32,10 +32,15 @@ Result<std::string> resolve_final_symlinks(const std::string &path)
 		if (lstat(p.c_str(), &st) < 0) {
 			if (errno != ENOENT)
 				return cannot("resolve", path, errno);
+			if (found)
+				found->reset();
 			return p; // a dangling link names the file to create
 		}
-		if (!S_ISLNK(st.st_mode))
+		if (!S_ISLNK(st.st_mode)) {
+			if (found)
+				*found = st;
 			return p;
+		}
 		char buf[PATH_MAX];
 		ssize_t n = readlink(p.c_str(), buf, sizeof(buf));
 		if (n < 0)
@@ -60,17 +65,15 @@ Result<void> OutputTarget::open(const std::string &name, AtomicFile::Temporary t
 		path_ = name;
 		return {};
 	}
-	auto final_path = resolve_final_symlinks(name);
+	std::optional<struct stat> found;
+	auto final_path = resolve_final_symlinks(name, &found);
 	if (!final_path)
 		return final_path.take_error();
 	path_ = std::move(*final_path);
-	struct stat st;
-	bool exists = ::stat(path_.c_str(), &st) == 0;
-	if (!exists && errno != ENOENT)
-		return cannot("create", name, errno);
-	if (exists && S_ISDIR(st.st_mode))
+	bool exists = found.has_value();
+	if (exists && S_ISDIR(found->st_mode))
 		return cannot("create", name, EISDIR);
-	if (exists && !S_ISREG(st.st_mode)) {
+	if (exists && !S_ISREG(found->st_mode)) {
 		// A device or FIFO is written, never replaced: its open() may
 		// block (a FIFO without a reader) as it would for any writer.
 		kind_ = Kind::InPlace;

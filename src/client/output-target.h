@@ -9,7 +9,10 @@
 //   a regular or missing file    replaced atomically by an AtomicFile
 //   a symbolic link              followed; its final target is one of the above
 
+#include <sys/stat.h>
+
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -22,8 +25,10 @@ namespace fileserver {
 // Follows symbolic links at the end of @path (not in its directories, which
 // the kernel follows anyway) until a name that is not a link or does not
 // exist; a relative link is taken relative to its own directory (ELOOP
-// after 40 links).
-Result<std::string> resolve_final_symlinks(const std::string &path);
+// after 40 links). @found, if given, gets what is at the resulting name
+// (lstat(2)), or nullopt if nothing is.
+Result<std::string> resolve_final_symlinks(const std::string &path,
+                                           std::optional<struct stat> *found = nullptr);
 
 class OutputTarget
 {

@@ -65,12 +65,11 @@ private:
 Result<ReplyQueueSize> create_reply_queue(ReplyQueueSize size, pid_t pid, std::uint64_t name_bits,
                                           PendingName &name, MessageQueue &queue)
 {
-	std::uint64_t start = process_start_time(pid).value_or(0);
 	bool reclaimed = false;
 	for (bool first = true;; first = false) {
 		// Appended, not "/" + name: GCC 12 at -O3 warns falsely (-Wrestrict) on that.
 		std::string full = "/";
-		full += reply_queue_name(pid, start, first ? name_bits : random_u64());
+		full += reply_queue_name(pid, first ? name_bits : random_u64());
 		name.set(std::move(full));
 		// 0622: the server (maybe another uid) may write; nobody else may read.
 		int e = MessageQueue::create(name.name(), O_RDONLY, 0622, size.max_messages,

@@ -7,12 +7,10 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <set>
 
@@ -24,97 +22,103 @@ using namespace fileserver;
 
 TEST_CASE("stale queues: names made and parsed")
 {
-	std::string name = reply_queue_name(1234, 98765, 0xabcdef0123456789ULL);
-	CHECK(name == "fileserver-client-1234-98765-abcdef0123456789");
-	auto c = parse_reply_queue_name(name);
-	REQUIRE(c);
-	CHECK(c->pid == 1234);
-	CHECK(c->start_time == 98765u);
-
-	auto old = parse_reply_queue_name("fileserverctl-77-0123456789abcdef");
-	REQUIRE(old);
-	CHECK(old->pid == 77);
-	CHECK_FALSE(old->start_time);
+	std::string name = reply_queue_name(1234, 0xabcdef0123456789ULL);
+	CHECK(name == "fileserver-client-1234-abcdef0123456789");
+	CHECK(reply_queue_creator(name) == 1234);
+	// 0.1 named its queues with the process start time too.
+	CHECK(reply_queue_creator("fileserver-client-1234-98765-abcdef0123456789") == 1234);
+	CHECK(reply_queue_creator("fileserverctl-77-0123456789abcdef") == 77);
 
 	for (const char *bad :
-	     {"fileserver", "fileserver-client-1-2-xyz", "fileserver-client-1-0123456789abcdef",
-	      "fileserver-client-0-5-0123456789abcdef", "fileserverctl-x-0123456789abcdef",
+	     {"fileserver", "fileserver-client-1-2-xyz", "fileserver-client-1-0123456789abcde",
+	      "fileserver-client-0-0123456789abcdef", "fileserverctl-x-0123456789abcdef",
 	      "fileserver-client-1-2-0123456789ABCDEF", "fileserverctl-5-0123456789abcdef0",
+	      "fileserverctl-5-2-0123456789abcdef", "fileserver-client-1-2-3-0123456789abcdef",
 	      "fileserver-unit-5-0123456789abcdef"})
-		CHECK_MESSAGE(!parse_reply_queue_name(bad), bad);
+		CHECK_MESSAGE(!reply_queue_creator(bad), bad);
 }
 
-TEST_CASE("stale queues: this process's start time")
-{
-	auto self = process_start_time(getpid());
-	REQUIRE(self);
-	CHECK(*self > 0);
-	CHECK(process_start_time(getpid()) == self);
-}
+namespace {
 
-TEST_CASE("stale queues: a start time behind a command name with spaces and parentheses")
+// A queue this process holds open, and its entry as the listing gives it.
+struct HeldQueue {
+	std::string name = "/fs-unit-held-" + std::to_string(getpid()) + "-" + std::to_string(random_u64());
+	MessageQueue q;
+	QueueEntry entry;
+
+	HeldQueue()
+	{
+		REQUIRE(MessageQueue::create(name, O_RDONLY, 0600, 1, 64, q) == 0);
+		struct stat st;
+		REQUIRE(q.stat(st) == 0);
+		entry = {name.substr(1), st.st_uid, st.st_dev, st.st_ino};
+	}
+	~HeldQueue() { mq_unlink(name.c_str()); }
+};
+
+} // namespace
+
+TEST_CASE("stale queues: a process holds the queue it has open, not another, and a gone one none")
 {
-	int go[2], ready[2];
+	HeldQueue held;
+	CHECK(process_holds_queue(getpid(), held.entry));
+	QueueEntry other = held.entry;
+	other.ino++;
+	CHECK_FALSE(process_holds_queue(getpid(), other));
+
+	// A child holds it (inherited) until it exits; then the pid is gone.
+	int go[2];
 	REQUIRE(pipe(go) == 0);
-	REQUIRE(pipe(ready) == 0);
 	pid_t child = fork();
 	REQUIRE(child >= 0);
 	if (child == 0) {
 		char c = 0;
 		(void)!read(go[0], &c, 1);
-		prctl(PR_SET_NAME, "x) 1 2 (y) 3");
-		(void)!write(ready[1], &c, 1);
-		(void)!read(go[0], &c, 1);
 		_exit(0);
 	}
-	auto before = process_start_time(child); // the name of this program
+	bool while_alive = process_holds_queue(child, held.entry);
 	char c = 0;
 	REQUIRE(write(go[1], &c, 1) == 1);
-	REQUIRE(read(ready[0], &c, 1) == 1);
-	auto renamed = process_start_time(child);
-	std::ifstream in("/proc/" + std::to_string(child) + "/comm");
-	std::string comm;
-	std::getline(in, comm);
-	REQUIRE(write(go[1], &c, 1) == 1);
 	waitpid(child, nullptr, 0);
-	for (int fd : {go[0], go[1], ready[0], ready[1]})
-		close(fd);
-	CHECK(comm == "x) 1 2 (y) 3");
-	REQUIRE(before);
-	CHECK(renamed == before);
-	CHECK_FALSE(process_start_time(child)); // reaped: gone
+	close(go[0]);
+	close(go[1]);
+	CHECK(while_alive);
+	CHECK_FALSE(process_holds_queue(child, held.entry));
 }
 
-TEST_CASE("stale queues: only this uid's queues of processes that are gone")
+TEST_CASE("stale queues: only this uid's queues that their creator does not hold")
 {
 	const uid_t me = 1000, other = 1001;
-	// pid -> start time of the processes that run.
-	std::map<pid_t, std::uint64_t> running = {{100, 500}, {200, 700}};
+	auto entry = [](std::string name, uid_t owner, ino_t ino) {
+		return QueueEntry{std::move(name), owner, 7, ino};
+	};
+	// pid -> the queues (inodes) it holds open.
+	std::map<pid_t, std::set<ino_t>> open = {{100, {1}}, {200, {9}}};
 	std::vector<QueueEntry> queues = {
-	        {reply_queue_name(100, 500, 1), me},           // live: kept
-	        {reply_queue_name(100, 499, 2), me},           // pid reused since: removed
-	        {reply_queue_name(300, 500, 3), me},           // no such pid: removed
-	        {reply_queue_name(300, 500, 4), other},        // another uid's: never touched
-	        {"fileserverctl-300-0123456789abcdef", me},    // old form, dead: removed
-	        {"fileserverctl-200-0123456789abcdef", me},    // old form, pid in use: kept
-	        {"fileserverctl-300-0123456789abcdef", other}, // another uid's
-	        {"fileserver", me},                            // a server queue
-	        {"fileserver-client-300-junk", me},            // not a name of ours
+	        entry(reply_queue_name(100, 1), me, 1),                   // held: kept
+	        entry(reply_queue_name(100, 2), me, 2),                   // pid reused since: removed
+	        entry(reply_queue_name(300, 3), me, 3),                   // no such pid: removed
+	        entry(reply_queue_name(300, 4), other, 4),                // another uid's: never touched
+	        entry("fileserver-client-300-5-0123456789abcdef", me, 5), // 0.1 form, gone: removed
+	        entry("fileserverctl-300-0123456789abcdef", me, 6),       // version 1, gone: removed
+	        entry("fileserverctl-200-0123456789abcdef", me, 9),       // version 1, held: kept
+	        entry("fileserverctl-300-0123456789abcdef", other, 10),   // another uid's
+	        entry("fileserver", me, 11),                              // a server queue
+	        entry("fileserver-client-300-junk", me, 12),              // not a name of ours
 	};
 	std::set<std::string> unlinked;
 	StaleQueueOps ops;
 	ops.list = [&] { return queues; };
-	ops.start_time = [&](pid_t pid) -> std::optional<std::uint64_t> {
-		auto it = running.find(pid);
-		if (it == running.end())
-			return std::nullopt;
-		return it->second;
+	ops.holds = [&](pid_t pid, const QueueEntry &q) {
+		auto it = open.find(pid);
+		return it != open.end() && it->second.contains(q.ino);
 	};
 	ops.unlink = [&](const std::string &name) { unlinked.insert(name); };
 
-	CHECK(reclaim_stale_queues(me, ops) == 3);
-	CHECK(unlinked == std::set<std::string>{"/" + reply_queue_name(100, 499, 2),
-	                                        "/" + reply_queue_name(300, 500, 3),
+	CHECK(reclaim_stale_queues(me, ops) == 4);
+	CHECK(unlinked == std::set<std::string>{"/" + reply_queue_name(100, 2),
+	                                        "/" + reply_queue_name(300, 3),
+	                                        "/fileserver-client-300-5-0123456789abcdef",
 	                                        "/fileserverctl-300-0123456789abcdef"});
 }
 
@@ -124,8 +128,8 @@ namespace {
 // only the dead one's went, else the step that failed.
 int reclaim_real_queues()
 {
-	// A child that exits at once gives a pid that is gone (until reused,
-	// which a start time check would still catch).
+	// A child that exits at once gives a pid that is gone (or reused by a
+	// process that does not hold the queue).
 	pid_t dead = fork();
 	if (dead < 0)
 		return 1;
@@ -134,8 +138,8 @@ int reclaim_real_queues()
 	if (waitpid(dead, nullptr, 0) != dead)
 		return 2;
 	std::uint64_t bits = random_u64();
-	std::string dead_name = "/" + reply_queue_name(dead, 1, bits);
-	std::string live_name = "/" + reply_queue_name(getpid(), *process_start_time(getpid()), bits);
+	std::string dead_name = "/" + reply_queue_name(dead, bits);
+	std::string live_name = "/" + reply_queue_name(getpid(), bits);
 	MessageQueue a, b;
 	if (MessageQueue::create(dead_name, O_RDONLY, 0600, 1, 64, a) != 0)
 		return 3;

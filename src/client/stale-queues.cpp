@@ -98,7 +98,7 @@ std::vector<QueueEntry> list_mqueue_mount()
 			continue;
 		struct stat st;
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			out.push_back({std::string(name), st.st_uid});
+			out.push_back({std::string(name), st.st_uid, st.st_dev, st.st_ino});
 	}
 	closedir(d);
 	return out;
@@ -106,57 +106,41 @@ std::vector<QueueEntry> list_mqueue_mount()
 
 } // namespace
 
-std::optional<std::uint64_t> process_start_time(pid_t pid)
+bool process_holds_queue(pid_t pid, const QueueEntry &q)
 {
-	// Plain read(): every session open calls this, and a stream would
-	// set up a locale first.
 	char path[32];
-	std::snprintf(path, sizeof(path), "/proc/%d/stat", static_cast<int>(pid));
-	UniqueFD fd(open(path, O_RDONLY | O_CLOEXEC));
+	std::snprintf(path, sizeof(path), "/proc/%d/fd", static_cast<int>(pid));
+	UniqueFD fd(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (!fd.valid())
-		return std::nullopt;
-	char buf[1024]; // the fields up to the start time take well under 200 bytes past the name
-	ssize_t n;
-	while ((n = read(fd.get(), buf, sizeof(buf))) < 0 && errno == EINTR) {
+		return errno != ENOENT && errno != ESRCH;
+	DIR *d = fdopendir(fd.get());
+	if (!d)
+		return true;
+	(void)fd.release(); // the DIR owns it now
+	bool held = false;
+	while (struct dirent *e = readdir(d)) {
+		struct stat st;
+		// stat() follows the descriptor's link to the open queue itself.
+		if (e->d_name[0] != '.' && fstatat(dirfd(d), e->d_name, &st, 0) == 0 && st.st_dev == q.dev &&
+		    st.st_ino == q.ino) {
+			held = true;
+			break;
+		}
 	}
-	if (n <= 0)
-		return std::nullopt;
-	std::string_view text(buf, static_cast<std::size_t>(n));
-	// The command name (field 2) may hold spaces and parentheses: count
-	// from the last ')'. Field 3 follows it; the start time is field 22.
-	auto close = text.rfind(')');
-	if (close == std::string_view::npos)
-		return std::nullopt;
-	text.remove_prefix(close + 1);
-	std::string_view field;
-	for (int n_field = 3; n_field <= 22; n_field++) {
-		auto start = text.find_first_not_of(' ');
-		if (start == std::string_view::npos)
-			return std::nullopt;
-		text.remove_prefix(start);
-		auto end = text.find_first_of(" \n");
-		field = text.substr(0, end);
-		text.remove_prefix(end == std::string_view::npos ? text.size() : end);
-	}
-	std::uint64_t v = 0;
-	auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
-	if (ec != std::errc() || end != field.data() + field.size() || field.empty())
-		return std::nullopt;
-	return v;
+	closedir(d);
+	return held;
 }
 
-std::string reply_queue_name(pid_t pid, std::uint64_t start_time, std::uint64_t random_bits)
+std::string reply_queue_name(pid_t pid, std::uint64_t random_bits)
 {
-	char name[96];
-	std::snprintf(name, sizeof(name), "fileserver-client-%d-%llu-%016llx", static_cast<int>(pid),
-	              static_cast<unsigned long long>(start_time),
+	char name[64];
+	std::snprintf(name, sizeof(name), "fileserver-client-%d-%016llx", static_cast<int>(pid),
 	              static_cast<unsigned long long>(random_bits));
 	return name;
 }
 
-std::optional<QueueCreator> parse_reply_queue_name(std::string_view name)
+std::optional<pid_t> reply_queue_creator(std::string_view name)
 {
-	QueueCreator c;
 	bool old = name.starts_with(kOldPrefix);
 	if (!old && !name.starts_with(kPrefix))
 		return std::nullopt;
@@ -164,20 +148,17 @@ std::optional<QueueCreator> parse_reply_queue_name(std::string_view name)
 	auto pid = take_number(name);
 	if (!pid || *pid == 0 || *pid > 0x3fffffff)
 		return std::nullopt;
-	c.pid = static_cast<pid_t>(*pid);
-	if (!old) {
-		c.start_time = take_number(name);
-		if (!c.start_time)
-			return std::nullopt;
-	}
+	// 0.1's names carry the process start time after the pid.
+	if (!old && !is_hex16(name) && !take_number(name))
+		return std::nullopt;
 	if (!is_hex16(name))
 		return std::nullopt;
-	return c;
+	return static_cast<pid_t>(*pid);
 }
 
 StaleQueueOps system_stale_queue_ops()
 {
-	return {list_mqueue_mount, process_start_time,
+	return {list_mqueue_mount, process_holds_queue,
 	        [](const std::string &name) { mq_unlink(name.c_str()); }};
 }
 
@@ -187,13 +168,8 @@ int reclaim_stale_queues(uid_t uid, const StaleQueueOps &ops)
 	for (const auto &e : ops.list()) {
 		if (e.owner != uid)
 			continue;
-		auto creator = parse_reply_queue_name(e.name);
-		if (!creator)
-			continue;
-		auto started = ops.start_time(creator->pid);
-		// The old form has no start time: only a pid that is gone tells.
-		bool gone = !started || (creator->start_time && *creator->start_time != *started);
-		if (gone) {
+		auto creator = reply_queue_creator(e.name);
+		if (creator && !ops.holds(*creator, e)) {
 			ops.unlink("/" + e.name);
 			removed++;
 		}

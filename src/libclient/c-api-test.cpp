@@ -70,6 +70,8 @@ TEST_CASE("NULL arguments fail with -EINVAL and name the argument")
 	CHECK(fileserver_stat(nullptr, "/a", &st) == -EINVAL);
 	CHECK(fileserver_get_fd(nullptr, "/a", 0, UINT64_MAX, 1, &st) == -EINVAL);
 	CHECK(fileserver_get_cb(nullptr, "/a", 0, UINT64_MAX, ignore_data, nullptr, &st) == -EINVAL);
+	CHECK(fileserver_get_ahead(nullptr, "/a", 0, UINT64_MAX) == -EINVAL);
+	CHECK(message() == "fileserver_get_ahead: session is NULL");
 	CHECK(fileserver_list_open(nullptr, "/", &dir) == -EINVAL);
 	CHECK(dir == nullptr);
 	CHECK(fileserver_list_open(nullptr, "/", nullptr) == -EINVAL);

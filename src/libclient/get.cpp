@@ -85,3 +85,15 @@ FILESERVER_API int fileserver_get_cb(fileserver_session *s, const char *path, st
 		return r ? 0 : fail(r.error());
 	});
 }
+
+FILESERVER_API int fileserver_get_ahead(fileserver_session *s, const char *path, std::uint64_t offset,
+                                        std::uint64_t length)
+{
+	return guarded([&] {
+		if (const char *bad = check_common(s, path))
+			return invalid("fileserver_get_ahead", bad);
+		std::lock_guard hold(s->lock);
+		auto r = s->client.get_ahead(path, offset, length);
+		return r ? 0 : fail(r.error());
+	});
+}

@@ -79,7 +79,7 @@ libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 def client_queues(pid):
     """Names of the reply queues of client @pid still present (protocol 2's
-    /fileserver-client-PID-STARTTIME-HEX, and the older /fileserverctl-PID-...)."""
+    /fileserver-client-PID-HEX, and the older /fileserverctl-PID-...)."""
     return sorted("/" + n for n in os.listdir(mqueue_dir())
                   if n.startswith((f"fileserver-client-{pid}-", f"fileserverctl-{pid}-")))
 

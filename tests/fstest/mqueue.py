@@ -210,7 +210,7 @@ def queue_info(name):
 
 def client_queues(pid):
     """Names of the reply queues of client @pid still present: protocol 2's
-    '/fileserver-client-PID-STARTTIME-HEX' and the older '/fileserverctl-PID-...'."""
+    '/fileserver-client-PID-HEX' (0.1: PID-STARTTIME-HEX) and the older '/fileserverctl-PID-...'."""
     found = []
     for prefix in (f"fileserver-client-{pid}-", f"fileserverctl-{pid}-"):
         found += ["/" + n for n in os.listdir(mqueue_dir()) if n.startswith(prefix)]

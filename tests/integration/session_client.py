@@ -3,7 +3,7 @@
 """A raw protocol-2 client for the session tests (test_sessions.py), run as
 any uid: it does one step of a client's life and stops there, so that the
 test can kill it at that point. Its reply queues are named as fileserverctl
-names its own (/fileserver-client-PID-STARTTIME-HEX, mode 0622) and are
+names its own (/fileserver-client-PID-HEX, mode 0622) and are
 tiny (2 messages of 512 bytes) to spare the uid's mqueue budget.
 
 usage: session_client.py SERVER_QUEUE COMMAND [ARGS]
@@ -37,14 +37,8 @@ MSG_MAX, MSG_SIZE = 2, 512
 TIMEOUT = 30
 
 
-def start_time():
-    with open("/proc/self/stat") as f:
-        text = f.read()
-    return text[text.rindex(")") + 2:].split()[19]  # field 22
-
-
 def create_queue():
-    name = f"/fileserver-client-{os.getpid()}-{start_time()}-{secrets.token_hex(8)}"
+    name = f"/fileserver-client-{os.getpid()}-{secrets.token_hex(8)}"
     fd = mq_open(name, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o622, MSG_MAX, MSG_SIZE)
     os.fchmod(fd, 0o622)  # no umask
     return name, fd

@@ -38,6 +38,7 @@ def load(path=None):
                                              ctypes.c_int, ctypes.POINTER(Stat)]),
         "fileserver_get_cb": (ctypes.c_int, [c_session_p, ctypes.c_char_p, ctypes.c_uint64, ctypes.c_uint64,
                                              DATA_FN, ctypes.c_void_p, ctypes.POINTER(Stat)]),
+        "fileserver_get_ahead": (ctypes.c_int, [c_session_p, ctypes.c_char_p, ctypes.c_uint64, ctypes.c_uint64]),
         "fileserver_list_open": (ctypes.c_int, [c_session_p, ctypes.c_char_p, ctypes.POINTER(c_dir_p)]),
         "fileserver_list_next": (ctypes.c_int, [c_dir_p, ctypes.POINTER(ctypes.POINTER(Dirent))]),
         "fileserver_list_close": (None, [c_dir_p]),

@@ -71,7 +71,7 @@ for f in "$includedir/fileserver/client.h" "$libdir/libfileserver-client.so" \
 	"$prefix/share/doc/libfileserver-client-dev/examples/fetch-file.c"; do
 	[ -e "$dest$f" ] || missing+=("$f")
 done
-calls=(error_message session_open session_close signal_cleanup ping status stat get_fd get_cb list_open list_next list_close)
+calls=(error_message session_open session_close signal_cleanup ping status stat get_fd get_cb get_ahead list_open list_next list_close)
 for c in "${calls[@]}"; do
 	[ -e "$dest$prefix/share/man/man3/fileserver_$c.3" ] || missing+=("man3/fileserver_$c.3")
 done

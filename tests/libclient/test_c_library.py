@@ -184,6 +184,31 @@ class CLibraryTest(harness.FileserverTestCase):
         self.assertEqual(r, 0, capi.message(self.lib))
         self.assertEqual(b"".join(c[1] for c in chunks), b"hello, library\n")
 
+    def test_get_ahead_is_taken_by_its_get_and_dropped_by_any_other_call(self):
+        ahead = self.lib.fileserver_get_ahead
+        self.assertEqual(ahead(self.s, b"big.bin", 0, TO_END), 0, capi.message(self.lib))
+        r, chunks = self.get_cb("big.bin")
+        self.assertEqual(r, 0, capi.message(self.lib))
+        self.assertEqual(b"".join(c[1] for c in chunks), self.big)
+        # A GET of another file while 3 MiB are announced: that session
+        # goes (the server ends its transfer), the call gets its own file.
+        self.assertEqual(ahead(self.s, b"big.bin", 0, TO_END), 0)
+        r, chunks = self.get_cb("dir/small.txt")
+        self.assertEqual(r, 0, capi.message(self.lib))
+        self.assertEqual(b"".join(c[1] for c in chunks), b"hello, library\n")
+        self.assertEqual(ahead(self.s, b"dir/small.txt", 0, TO_END), 0)
+        st = Stat()
+        self.assertEqual(self.lib.fileserver_stat(self.s, b"big.bin", ctypes.byref(st)), 0)
+        self.assertEqual(st.size, len(self.big))
+        # A refusal comes back at the get that takes it.
+        self.assertEqual(ahead(self.s, b"missing", 0, TO_END), 0)
+        self.fails(self.get_cb("missing")[0], errno.ENOENT)
+        self.fails(ahead(None, b"big.bin", 0, TO_END), errno.EINVAL, ["session"])
+        self.fails(ahead(self.s, None, 0, TO_END), errno.EINVAL, ["path"])
+        r, chunks = self.get_cb("big.bin", offset=5)
+        self.assertEqual(r, 0, capi.message(self.lib))
+        self.assertEqual(b"".join(c[1] for c in chunks), self.big[5:])
+
     def test_get_fd_write_failure_is_eio(self):
         fd = os.open(self.small, os.O_RDONLY)
         try:

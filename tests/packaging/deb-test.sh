@@ -118,7 +118,7 @@ expected_lib="/usr/lib/$multiarch/libfileserver-client.so.0
 /usr/share/doc/libfileserver-client0/copyright
 /usr/share/lintian/overrides/libfileserver-client0"
 man3=$(for n in libfileserver-client fileserver_error_message fileserver_session_open fileserver_session_close \
-	fileserver_ping fileserver_status fileserver_stat fileserver_get_fd fileserver_get_cb fileserver_list_open \
+	fileserver_ping fileserver_status fileserver_stat fileserver_get_fd fileserver_get_cb fileserver_get_ahead fileserver_list_open \
 	fileserver_list_next fileserver_list_close fileserver_signal_cleanup; do echo "/usr/share/man/man3/$n.3.gz"; done)
 expected_dev=$(printf '%s\n' /usr/include/fileserver/client.h "/usr/lib/$multiarch/libfileserver-client.so" \
 	"/usr/lib/$multiarch/pkgconfig/fileserver-client.pc" /usr/share/doc/libfileserver-client-dev/changelog.Debian.gz \
@@ -127,7 +127,7 @@ expected_dev=$(printf '%s\n' /usr/include/fileserver/client.h "/usr/lib/$multiar
 	$man3 | LC_ALL=C sort)
 expected_lib=$(LC_ALL=C sort <<<"$expected_lib")
 if [ "$(files_of "$deb_lib")" = "$expected_lib" ] && [ "$(files_of "$deb_dev")" = "$expected_dev" ]; then
-	pass "contents: libfileserver-client0 holds the library (.so.0, .so.0.1.0); libfileserver-client-dev the header, .so link, .pc, example and 13 man3 pages"
+	pass "contents: libfileserver-client0 holds the library (.so.0, .so.0.1.0); libfileserver-client-dev the header, .so link, .pc, example and 14 man3 pages"
 else
 	fail "contents of the library packages (- expected, + in the package)" \
 		"$(diff -u <(echo "$expected_lib") <(files_of "$deb_lib") | grep '^[-+][^-+]')" \
@@ -138,9 +138,9 @@ fi
 # package carries it, and shlibs, so programs depend on the right version.
 dpkg-deb -e "$deb_lib" "$tmp/control-lib"
 if [ -f "$tmp/control-lib/symbols" ] && grep -q '^ fileserver_get_fd@FILESERVER_CLIENT_0 ' "$tmp/control-lib/symbols" &&
-	[ "$(grep -c '^ fileserver_' "$tmp/control-lib/symbols")" = 12 ] && [ -f "$tmp/control-lib/shlibs" ] &&
+	[ "$(grep -c '^ fileserver_' "$tmp/control-lib/symbols")" = 13 ] && [ -f "$tmp/control-lib/shlibs" ] &&
 	grep -q '^activate-noawait ldconfig' "$tmp/control-lib/triggers" 2>/dev/null; then
-	pass "libfileserver-client0: symbols (12 calls at FILESERVER_CLIENT_0), shlibs, ldconfig trigger"
+	pass "libfileserver-client0: symbols (13 calls at FILESERVER_CLIENT_0), shlibs, ldconfig trigger"
 else
 	fail "libfileserver-client0 control files" "$(ls "$tmp/control-lib")" "$(cat "$tmp/control-lib/symbols" 2>&1)"
 fi
