@@ -188,6 +188,9 @@ std::string Server::status_json() const
 {
 	auto ctx = context();
 	std::lock_guard guard(status_lock_);
+	// Asked by a STATUS request, which the engine counts among the
+	// transfers in progress: the answer leaves it out.
+	std::size_t busy = engine_->busy();
 	// Values that come from bytes go through json_bytes(): dump() throws on
 	// a string that is not UTF-8, and this runs on a transfer's thread.
 	nlohmann::json j = {
@@ -197,7 +200,7 @@ std::string Server::status_json() const
 	        {"root", json_bytes(ctx->config.root)},
 	        {"queue", json_bytes(ctx->config.queue)},
 	        {"workers", engine_->threads()},
-	        {"busy", engine_->busy()},
+	        {"busy", busy > 0 ? busy - 1 : 0},
 	        {"parked", engine_->parked()},
 	        {"waiting", engine_->waiting()},
 	        {"max_transfers", ctx->config.max_transfers},

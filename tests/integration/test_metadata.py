@@ -213,6 +213,8 @@ class MetadataTest(harness.FileserverTestCase):
         self.assertEqual(before["pid"], self.daemon.proc.pid)
         self.assertTrue(before["notify_registered"])
         self.assertEqual(before["last_reload"], "none")
+        # An idle server: the STATUS being answered is not counted.
+        self.assertEqual((before["busy"], before["parked"], before["waiting"]), (0, 0, 0), before)
         self.write_file("counted", b"12345")
         self.assert_ok(self.ctl("get", "counted"))
         self.assert_exit(self.ctl("get", "missing-file"), harness.EXIT_NOT_FOUND)
