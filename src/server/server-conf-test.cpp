@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// The configuration: defaults, every key, the refusals of bad values and
+// names, the file's reading.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -14,78 +16,14 @@
 
 #include "build-config.h"
 #include "protocol/wire.h"
+#include "server/server-conf-test-helpers.h"
 #include "server/server-conf.h"
 #include "util/text.h"
 
 using namespace fileserver;
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-namespace {
-
-// Returns the ConfigError message that @fn throws; fails the test if it
-// throws nothing or something else.
-template<typename Fn>
-std::string config_error(Fn &&fn)
-{
-	try {
-		fn();
-	} catch (const ConfigError &e) {
-		return e.what();
-	} catch (const std::exception &e) {
-		FAIL("expected ConfigError, got another exception: " << e.what());
-		return {};
-	}
-	FAIL("expected ConfigError, nothing was thrown");
-	return {};
-}
-
-bool contains(const std::string &haystack, std::string_view needle)
-{
-	return haystack.find(needle) != std::string::npos;
-}
-
-// Checks that @obj, given as a file and as overrides, is refused with a
-// message naming @key.
-void check_refused(const json &obj, std::string_view key)
-{
-	CAPTURE(obj.dump());
-	std::string quoted = "\"" + std::string(key) + "\"";
-	std::string msg = config_error([&] { make_config(obj, nullptr); });
-	CAPTURE(msg);
-	CHECK(contains(msg, quoted));
-	msg = config_error([&] { make_config(nullptr, obj); });
-	CHECK(contains(msg, quoted));
-}
-
-struct TempDir {
-	std::string path;
-	TempDir()
-	{
-		char tmpl[] = "/tmp/fs-conf-test-XXXXXX";
-		REQUIRE(mkdtemp(tmpl) != nullptr);
-		path = tmpl;
-	}
-	~TempDir()
-	{
-		std::error_code ec;
-		std::filesystem::remove_all(path, ec);
-	}
-	TempDir(const TempDir &) = delete;
-	TempDir &operator=(const TempDir &) = delete;
-
-	std::string write(const std::string &name, std::string_view text) const
-	{
-		std::string p = path + "/" + name;
-		int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		REQUIRE(fd >= 0);
-		REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
-		close(fd);
-		return p;
-	}
-};
-
-} // namespace
+using namespace fileserver::test;
 
 TEST_SUITE_BEGIN("server-conf");
 
@@ -423,7 +361,7 @@ TEST_CASE("parse_config_text")
 
 TEST_CASE("read_config_file")
 {
-	TempDir dir;
+	ConfDir dir;
 	SUBCASE("a missing file is null when missing is fine")
 	{
 		json j = read_config_file(dir.path + "/missing.json", true);
@@ -468,202 +406,4 @@ TEST_CASE("read_config_file")
 	}
 }
 
-TEST_CASE("restart_only_changes lists exactly the changed restart-only keys")
-{
-	const Config a = make_config(nullptr, nullptr);
-	CHECK(restart_only_changes(a, a) == "");
-
-	Config b = a;
-	SUBCASE("reloadable settings are not listed")
-	{
-		b.root = "/elsewhere";
-		b.log_level = "trace";
-		b.send_timeout = 1ms;
-		b.shutdown_timeout = 1ms;
-		CHECK(restart_only_changes(a, b) == "");
-	}
-	SUBCASE("queue")
-	{
-		b.queue = "/other";
-		CHECK(restart_only_changes(a, b) == "queue");
-	}
-	SUBCASE("workers")
-	{
-		b.workers = 5;
-		CHECK(restart_only_changes(a, b) == "workers");
-	}
-	SUBCASE("backlog")
-	{
-		b.backlog = 1;
-		CHECK(restart_only_changes(a, b) == "backlog");
-	}
-	SUBCASE("queue_max_messages")
-	{
-		b.queue_max_messages = 11;
-		CHECK(restart_only_changes(a, b) == "queue_max_messages");
-	}
-	SUBCASE("queue_message_size")
-	{
-		b.queue_message_size = 9000;
-		CHECK(restart_only_changes(a, b) == "queue_message_size");
-	}
-	SUBCASE("two of them, plus a reloadable one")
-	{
-		b.workers = 1;
-		b.queue_message_size = 9000;
-		b.root = "/elsewhere";
-		CHECK(restart_only_changes(a, b) == "workers, queue_message_size");
-	}
-	SUBCASE("all of them")
-	{
-		b.queue = "/other";
-		b.workers = 1;
-		b.backlog = 1;
-		b.queue_max_messages = 1;
-		b.queue_message_size = 9000;
-		b.log_level = "off";
-		CHECK(restart_only_changes(a, b) ==
-		      "queue, workers, backlog, queue_max_messages, queue_message_size");
-		CHECK(restart_only_changes(b, a) ==
-		      "queue, workers, backlog, queue_max_messages, queue_message_size");
-	}
-}
-
 TEST_SUITE_END();
-
-TEST_CASE("config_json round-trips through make_config")
-{
-	Config c = make_config(nullptr, json::object());
-	c.root = "/srv/elsewhere";
-	c.queue = "/other";
-	c.workers = 7;
-	c.backlog = 3;
-	c.log_level = "debug";
-	c.send_timeout = std::chrono::milliseconds(1234);
-	c.shutdown_timeout = std::chrono::milliseconds(0);
-	c.queue_max_messages = 5;
-	c.queue_message_size = 9000;
-	c.max_transfers = 40;
-	c.max_transfers_per_uid = 2;
-	c.max_waiting_per_uid = 0;
-	c.max_sessions = 10;
-	c.max_sessions_per_uid = 2;
-	c.session_idle_timeout = std::chrono::milliseconds(5000);
-	c.access.mode = AccessMode::Owner;
-	c.access.allow = {"pub/*"};
-	c.access.deny = {"*.key", "secret*"};
-	json j = config_json(c);
-	CHECK(j.size() == 18);
-	CHECK(j["max_transfers"] == 40);
-	CHECK(j["send_timeout_ms"] == 1234);
-	CHECK(j["max_sessions"] == 10);
-	CHECK(j["max_sessions_per_uid"] == 2);
-	CHECK(j["session_idle_timeout_ms"] == 5000);
-	CHECK(make_config(j, nullptr) == c);
-}
-
-TEST_CASE("transfer limits: explicit, or derived from max_transfers and backlog")
-{
-	Config c = make_config(nullptr, json::object());
-	CHECK(c.max_transfers == 1024);
-	CHECK(transfer_limits(c).max_transfers == 1024);
-	CHECK(transfer_limits(c).backlog == 64);
-	CHECK(transfer_limits(c).max_per_uid == 256);
-	CHECK(transfer_limits(c).max_waiting_per_uid == 32);
-	c.max_transfers = 3;
-	c.backlog = 0;
-	CHECK(transfer_limits(c).max_per_uid == 1);
-	CHECK(transfer_limits(c).max_waiting_per_uid == 1);
-	c = make_config(json{{"max_transfers", 8}, {"max_transfers_per_uid", 2}, {"max_waiting_per_uid", 5}},
-	                nullptr);
-	CHECK(transfer_limits(c).max_transfers == 8);
-	CHECK(transfer_limits(c).max_per_uid == 2);
-	CHECK(transfer_limits(c).max_waiting_per_uid == 5);
-	CHECK_THROWS_WITH_AS(make_config(json{{"max_waiting_per_uid", -1}}, nullptr),
-	                     doctest::Contains("max_waiting_per_uid"), ConfigError);
-	CHECK_THROWS_WITH_AS(make_config(json{{"max_transfers", 0}}, nullptr),
-	                     doctest::Contains("max_transfers"), ConfigError);
-	CHECK_THROWS_WITH_AS(make_config(json{{"max_transfers", 65537}}, nullptr),
-	                     doctest::Contains("max_transfers"), ConfigError);
-	// The file may set one and the command line the other.
-	CHECK_THROWS_WITH_AS(make_config(json{{"max_transfers", 4}}, json{{"max_transfers_per_uid", 5}}),
-	                     doctest::Contains("is more than \"max_transfers\""), ConfigError);
-}
-
-TEST_CASE("out-of-range numbers and deeply nested values are ConfigErrors")
-{
-	CHECK_THROWS_AS(parse_config_text("1e400", "t"), ConfigError);
-	CHECK_THROWS_AS(parse_config_text("{\"workers\": 1e400}", "t"), ConfigError);
-	std::string deep = "{\"workers\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
-	json j;
-	try {
-		j = parse_config_text(deep, "t");
-	} catch (const ConfigError &) {
-		return; // the parser may refuse the depth itself: fine too
-	}
-	CHECK_THROWS_WITH_AS(make_config(j, nullptr), doctest::Contains("an array"), ConfigError);
-}
-
-TEST_CASE("strings with a NUL byte are refused, naming the key")
-{
-	const std::string nul("/tmp\0/x", 7);
-	for (const char *key : {"root", "queue", "log_level", "access"}) {
-		CAPTURE(key);
-		check_refused(json{{key, nul}}, key);
-	}
-	check_refused(json{{"allow", json::array({"pub/*", nul})}}, "allow");
-	check_refused(json{{"deny", json::array({nul})}}, "deny");
-	// As written in a file: the \u0000 escape.
-	json file = parse_config_text(R"({"root": "/tmp\u0000/x"})", "test");
-	check_refused(file, "root");
-	// The same through the command line's overrides.
-	CHECK(config_error([&] {
-		      make_config(nullptr, json{{"root", nul}});
-	      }).find("\"root\"") != std::string::npos);
-}
-
-TEST_CASE("strings that are not UTF-8 are refused, naming the key")
-{
-	// JSON text cannot carry them, but command-line overrides can.
-	const std::string bad = "/srv/\xff\xfe";
-	for (const char *key : {"root", "queue", "log_level", "access"}) {
-		CAPTURE(key);
-		std::string msg = config_error([&] { make_config(nullptr, json{{key, bad}}); });
-		CHECK(msg.find(std::string("\"") + key + "\"") != std::string::npos);
-		CHECK(is_valid_utf8(msg)); // the message itself can be logged and shown
-	}
-	check_refused(json{{"deny", json::array({"a\xc0\xaf"})}}, "deny");
-	// A lone surrogate escape is a syntax error of the file.
-	config_error([] { parse_config_text(R"({"root": "/srv/\ud800"})", "test"); });
-}
-
-TEST_CASE("a reload keeps exactly the restart-only settings")
-{
-	CHECK(restart_only_keys() == std::vector<std::string_view>{"queue", "workers", "backlog",
-	                                                           "queue_max_messages",
-	                                                           "queue_message_size"});
-	const Config running = make_config(nullptr, nullptr);
-	Config fresh = running;
-	fresh.root = "/elsewhere";
-	fresh.log_level = "debug";
-	fresh.access.deny = {"*.key"};
-	fresh.queue = "/other";
-	fresh.workers = 9;
-	fresh.backlog = 2;
-	fresh.queue_max_messages = 3;
-	fresh.queue_message_size = 9000;
-	fresh.max_sessions = 8;
-	fresh.max_sessions_per_uid = 8;
-	fresh.session_idle_timeout = 1000ms;
-	Config applied = keep_restart_only(fresh, running);
-	CHECK(restart_only_changes(running, applied) == "");
-	CHECK(applied.root == "/elsewhere");
-	CHECK(applied.log_level == "debug");
-	CHECK(applied.access.deny == std::vector<std::string>{"*.key"});
-	CHECK(applied.queue == running.queue);
-	CHECK(applied.workers == running.workers);
-	// Sessions limits are reloadable.
-	CHECK(applied.max_sessions == 8);
-	CHECK(applied.max_sessions_per_uid == 8);
-	CHECK(applied.session_idle_timeout == 1000ms);
-}
