@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "cli/fetch.h"
 
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -21,13 +19,6 @@ namespace {
 // A GET aborted here because the file is not the version the partial file
 // holds a prefix of; not an errno the server or the library uses.
 constexpr int kChangedSinceStat = ECANCELED;
-
-std::uint32_t create_mode()
-{
-	mode_t mask = umask(0);
-	umask(mask);
-	return 0666 & ~mask;
-}
 
 // A local failure: exit status 1 whatever the errno (EACCES here is not
 // the server's refusal).
@@ -204,7 +195,7 @@ Result<void> Fetcher::fetch_partial(const PlannedFile &file)
 		}
 		if (!r)
 			return r;
-		if (int e = part.commit(file.keep_mode ? mode_ : create_mode()); e < 0)
+		if (int e = part.commit(file.keep_mode ? mode_ : plain_create_mode()); e < 0)
 			return cannot("write", file.local, e);
 		return {};
 	}

@@ -45,6 +45,14 @@ std::string random_suffix()
 
 } // namespace
 
+std::uint32_t plain_create_mode()
+{
+	// umask(2) is read by setting it.
+	mode_t mask = umask(0);
+	umask(mask);
+	return 0666 & ~mask;
+}
+
 AtomicFile::~AtomicFile()
 {
 	discard();
@@ -89,11 +97,8 @@ int AtomicFile::commit(std::optional<std::uint32_t> mode)
 {
 	// The unnamed temporary has a plain create's mode already; the named
 	// one is created 0600. Give the file the mode asked for, or that one.
-	if (!mode && !temp_.empty()) {
-		mode_t mask = umask(0);
-		umask(mask);
-		mode = 0666 & ~mask;
-	}
+	if (!mode && !temp_.empty())
+		mode = plain_create_mode();
 	// Not synced, as cp(1) does not: readers never see a partial file, but
 	// the data reaches the disk at the kernel's writeback. A sync per file
 	// cost more than the whole transfer of a small one (and -r makes many).

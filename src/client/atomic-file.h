@@ -10,6 +10,9 @@
 
 namespace fileserver {
 
+// The mode a plain create(2) gives a file: 0666 minus the umask.
+std::uint32_t plain_create_mode();
+
 // Writes a regular file that readers only ever see complete: the data goes
 // to an unnamed temporary file (O_TMPFILE) in the target's directory, linked
 // into place by commit(). No death of the process, SIGKILL included, leaves

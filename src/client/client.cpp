@@ -45,9 +45,9 @@ struct Client::Ahead {
 	std::uint64_t offset = 0;
 	std::uint64_t length = 0;
 
-	[[nodiscard]] bool same_get(const Ahead &o) const
+	[[nodiscard]] bool same_get(const GetKey &k) const
 	{
-		return path == o.path && offset == o.offset && length == o.length;
+		return path == k.path && offset == k.offset && length == k.length;
 	}
 };
 
@@ -101,7 +101,7 @@ Client &Client::operator=(const Client &other)
 
 Client::~Client() = default;
 
-Result<void> Client::call(const std::function<Result<void>(Exchange &)> &body, const Ahead *takes) const
+Result<void> Client::call(const std::function<Result<void>(Exchange &)> &body, const GetKey *takes) const
 {
 	std::lock_guard guard(slot_->lock);
 	std::unique_ptr<Session> &session = slot_->session;
@@ -241,7 +241,7 @@ Result<void> Client::get(const std::string &path, std::uint64_t offset, std::uin
 		received += p.size();
 		return {};
 	};
-	const Ahead mine{0, path, offset, length};
+	const GetKey mine{path, offset, length};
 	bool took_ahead = false;
 	auto run = [&](Exchange &ex) -> Result<void> {
 		took_ahead = slot_->ahead.id != 0;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "client/exchange.h"
@@ -79,11 +80,18 @@ public:
 private:
 	struct SessionSlot; // this object's session and the lock of its calls
 	struct Ahead;       // a GET sent ahead of its call
+	// What a GET asks for: a GET sent ahead is taken by the get() that
+	// asks for the same.
+	struct GetKey {
+		std::string_view path;
+		std::uint64_t offset = 0;
+		std::uint64_t length = 0;
+	};
 
 	// Runs @body on the session, opening one first if there is none. A GET
 	// sent ahead that @takes does not name is dropped with the session.
 	Result<void> call(const std::function<Result<void>(Exchange &)> &body,
-	                  const Ahead *takes = nullptr) const;
+	                  const GetKey *takes = nullptr) const;
 
 	ClientOptions options_;
 	std::shared_ptr<ClientShared> shared_;
