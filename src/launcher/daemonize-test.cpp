@@ -116,6 +116,37 @@ TEST_CASE("the launching process reports what the daemon says")
 	CHECK(contains(crashed.message, "exit status 3"));
 }
 
+TEST_CASE("the launching process returns once the daemon has closed the pipe, not at \"ready\"")
+{
+	int fds[2], side[2];
+	REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
+	REQUIRE(pipe2(side, O_CLOEXEC | O_NONBLOCK) == 0); // read below without waiting
+	UniqueFD rd(fds[0]), wr(fds[1]), side_rd(side[0]), side_wr(side[1]);
+	pid_t pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		// The intermediate process exits at once; its child, the daemon,
+		// says "ready" and holds the pipe a while longer.
+		if (fork() != 0)
+			_exit(0);
+		rd.reset();
+		side_rd.reset();
+		[[maybe_unused]] ssize_t n = write(wr.get(), "ready\n", 6);
+		// Still holding the status pipe after "ready": a launcher that
+		// returns now would see the side pipe empty.
+		usleep(200000);
+		n = write(side_wr.get(), "c", 1);
+		_exit(0);
+	}
+	wr.reset();
+	side_wr.reset();
+	LaunchOutcome ok = wait_for_daemon(std::move(rd), pid, 10s);
+	CHECK(ok.exit_code == 0);
+	char c = 0;
+	CHECK(read(side_rd.get(), &c, 1) == 1);
+	CHECK(c == 'c');
+}
+
 TEST_CASE("the launching process gives up after its timeout")
 {
 	LaunchOutcome slow = launch_with("", 0, 1s, true);

@@ -94,6 +94,7 @@ LaunchOutcome wait_for_daemon(UniqueFD status, pid_t child, std::chrono::seconds
 	std::uint64_t deadline = monotonic_usec() + static_cast<std::uint64_t>(timeout.count()) * 1000000u;
 	std::string buf;
 	pid_t daemon_pid = 0;
+	bool ready = false;
 	UniqueFD pidfd;
 	auto reap = [child] {
 		int st = 0;
@@ -108,10 +109,11 @@ LaunchOutcome wait_for_daemon(UniqueFD status, pid_t child, std::chrono::seconds
 		while (!buf.starts_with("error ") && (nl = buf.find('\n')) != std::string::npos) {
 			std::string line = buf.substr(0, nl);
 			buf.erase(0, nl + 1);
-			if (line == "ready") {
-				reap();
-				return {kExitSuccess, ""};
-			}
+			// Ready: wait for the end of the stream too, which comes right
+			// after, so that the daemon holds no end of the pipe any more
+			// when the launcher exits (daemon(7): fully set up by then).
+			if (line == "ready")
+				ready = true;
 			if (line.starts_with("pid ")) {
 				daemon_pid = std::atoi(line.c_str() + 4);
 				// A handle that cannot hit a recycled PID, for the timeout.
@@ -121,6 +123,10 @@ LaunchOutcome wait_for_daemon(UniqueFD status, pid_t child, std::chrono::seconds
 		}
 
 		std::uint64_t now = monotonic_usec();
+		if (now >= deadline && ready) {
+			reap();
+			return {kExitSuccess, ""};
+		}
 		if (now >= deadline) {
 			std::string msg = "the daemon did not finish starting within " +
 			                  std::to_string(timeout.count()) + " s";
@@ -147,6 +153,8 @@ LaunchOutcome wait_for_daemon(UniqueFD status, pid_t child, std::chrono::seconds
 		}
 		// End of stream: every writer exited or gave up.
 		int st = reap();
+		if (ready)
+			return {kExitSuccess, ""};
 		if (buf.starts_with("error ")) {
 			nl = buf.find('\n');
 			int code = std::atoi(buf.c_str() + 6);

@@ -56,8 +56,9 @@ struct LaunchOutcome {
 	std::string message;
 };
 
-// The launching side: reads the status pipe until the daemon is ready,
-// failed, vanished, or @timeout passed (then it kills it). Reaps the
+// The launching side: reads the status pipe until the daemon is ready (and
+// has closed its end), failed, vanished, or @timeout passed (then it kills
+// it). Reaps the
 // intermediate process @child. Public for tests.
 LaunchOutcome wait_for_daemon(UniqueFD status, pid_t child, std::chrono::seconds timeout);
 
