@@ -59,7 +59,7 @@ Result<void> reopen(int root_fd, const RealObject &obj, AccessNeed need, OpenedO
 	std::uint64_t flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC;
 	if (need == AccessNeed::List)
 		flags |= O_DIRECTORY;
-	int dir = obj.parent.valid() ? obj.parent.get() : root_fd;
+	int dir = obj.parent ? obj.parent->get() : root_fd;
 	int fd = openat2_fd(dir, obj.name.empty() ? "." : obj.name, flags, 0,
 	                    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 	if (fd < 0) {

@@ -3,7 +3,9 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -18,11 +20,11 @@ Result<void> check_client_path(std::string_view path);
 
 // What a client path names beneath the root, found by resolve_real().
 struct RealObject {
-	UniqueFD fd;           // O_PATH, of the object itself (never a symlink); see ObjectFd
-	struct stat st = {};   // of the object
-	UniqueFD parent;       // O_PATH, its directory; invalid if that is the root
-	std::string name;      // its name there ("" for the root itself)
-	std::string real_path; // beneath the root, normalised; "" is the root
+	UniqueFD fd;         // O_PATH, of the object itself (never a symlink); see ObjectFd
+	struct stat st = {}; // of the object
+	std::shared_ptr<const UniqueFD> parent; // O_PATH, its directory; null if that is the root
+	std::string name;                       // its name there ("" for the root itself)
+	std::string real_path;                  // beneath the root, normalised; "" is the root
 };
 
 // Asked before a name is looked up in a directory below the root (the root
@@ -49,5 +51,23 @@ enum class ObjectFd {
 };
 Result<RealObject> resolve_real(int root_fd, std::string_view path, const SearchCheck &may_search,
                                 ObjectFd object_fd = ObjectFd::Open);
+
+// Directories passed on the way to an object, kept open (O_PATH) by the
+// thread that passed them, to save their lookup the next time: a thread
+// that serves requests back to back turns the open, fstat and close of each
+// directory into one statx. An entry is used only if the name still leads
+// to the same inode on the same mount (device, inode and mount id, by a
+// statx of the name in the directory held before it), so what the walk
+// finds and judges is what a fresh lookup finds; the stat that search
+// permission is judged on is that statx. At most kCachedDirs per thread, none
+// older than kCachedDirAge (a cached directory keeps its file system busy:
+// umount fails with EBUSY meanwhile). Off unless a thread turns it on; its
+// entries go when it turns it off, calls forget_cached_dirs(), or ends.
+constexpr std::size_t kCachedDirs = 16;
+constexpr std::chrono::milliseconds kCachedDirAge{1000};
+void cache_dirs_on_this_thread(bool on);
+void forget_cached_dirs();
+// This thread's entries (tests).
+std::size_t cached_dirs();
 
 } // namespace fileserver

@@ -265,6 +265,27 @@ TEST_CASE_FIXTURE(OpFixture, "GET of a file rewritten between two messages ends 
 		CHECK(m.type != ReplyType::End);
 }
 
+TEST_CASE_FIXTURE(OpFixture, "GET of a range one message holds: read and checked before META")
+{
+	// Rewritten after the start, between META and DATA: the bytes read at
+	// the start go out with END (a snapshot taken whole), where a read at
+	// DATA would have found the new bytes and ended with ESTALE.
+	root.write("f", std::string(80, 'a'));
+	root.age("f");
+	auto source = start(protocol::Op::Get, "f");
+	REQUIRE(source);
+	auto out = drain(**source, max_payload, [&](std::size_t sent) {
+		if (sent == 1)
+			root.overwrite("f", std::string(80, 'b'));
+	});
+	CHECK_FALSE(out.error);
+	REQUIRE(out.messages.size() == 3);
+	CHECK(meta_of(out.messages[0]).length == 80);
+	CHECK(text_of(out.messages[1]) == std::string(80, 'a'));
+	CHECK(end_total(out.messages[2]) == 80);
+	CHECK(stats.bytes == 80);
+}
+
 TEST_CASE_FIXTURE(OpFixture, "GET of a file that shrinks while it is sent ends with ESTALE")
 {
 	root.write("f", pattern(450));

@@ -147,6 +147,33 @@ TEST_CASE_FIXTURE(LoopFixture, "an unknown session or a wrong secret is rejected
 	CHECK(sessions.challenged() == 1); // still unproven
 }
 
+TEST_CASE_FIXTURE(LoopFixture, "a receiver waits on a blocking descriptor for one request at a time")
+{
+	RequestLoop l = loop();
+	protocol::Challenge c = open_session(l);
+	MessageQueue blocking;
+	REQUIRE(MessageQueue::reopen(server_read, O_RDONLY, blocking) == 0);
+	std::uint64_t beat = l.heartbeat();
+	TakenRequest none = l.take_one(blocking, 10ms);
+	CHECK_FALSE(none.received); // the wait ran out
+	CHECK(l.heartbeat() > beat);
+
+	put(protocol::encode_request(get_request(c)));
+	put(protocol::encode_request(get_request(c)));
+	TakenRequest one = l.take_one(blocking, 1000ms);
+	CHECK(one.received);
+	CHECK(served.size() == 1); // dispatched, and only the first
+	CHECK(server.waiting() == 1);
+	CHECK(l.take_one(blocking, 1000ms).received);
+	CHECK(served.size() == 2);
+
+	// Once the loop stops, nothing more is taken.
+	put(protocol::encode_request(get_request(c)));
+	l.stop();
+	CHECK_FALSE(l.take_one(blocking, 10ms).received);
+	CHECK(server.waiting() == 1);
+}
+
 TEST_CASE_FIXTURE(LoopFixture, "CLOSE ends the session without a reply")
 {
 	RequestLoop l = loop();

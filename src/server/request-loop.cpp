@@ -102,11 +102,11 @@ void RequestLoop::on_notify(union sigval)
 
 // glibc starts a thread for every notification, several times the cost of
 // serving a small file. So the notification thread drains the queue and
-// hands it to the busy hook (the transfer engine, whose threads then take
-// requests as they come, in parallel, woken by epoll) instead of
-// registering again; registered_ stays true, as the queue is watched.
-// After a pause in requests the hook calls rest(), which registers again
-// and drains once more, as start() does.
+// hands it to the busy hook (the request receivers, blocked in the
+// receive; without them the transfer engine, whose threads are woken by
+// epoll) instead of registering again; registered_ stays true, as the
+// queue is watched. After a pause in requests the hook calls rest(), which
+// registers again and drains once more, as start() does.
 void RequestLoop::notified()
 {
 	std::shared_lock guard(g_loop_lock);
@@ -130,7 +130,17 @@ TakenRequest RequestLoop::take_one()
 	if (g_loop != this || stopping_.load())
 		return {};
 	heartbeat_.fetch_add(1);
-	return receive_one();
+	return receive_one(queue_, std::chrono::milliseconds(0));
+}
+
+// Not under g_loop_lock, which a receiver would hold while it waits (its
+// readers would starve stop()): the receivers stop before the loop does.
+TakenRequest RequestLoop::take_one(const MessageQueue &from, std::chrono::milliseconds wait)
+{
+	if (stopping_.load())
+		return {};
+	heartbeat_.fetch_add(1);
+	return receive_one(from, wait);
 }
 
 void RequestLoop::rest()
@@ -200,7 +210,7 @@ void RequestLoop::drain()
 {
 	heartbeat_.fetch_add(1);
 	while (!stopping_.load()) {
-		TakenRequest taken = receive_one();
+		TakenRequest taken = receive_one(queue_, std::chrono::milliseconds(0));
 		if (!taken.received)
 			return;
 		if (taken.start)
@@ -208,18 +218,19 @@ void RequestLoop::drain()
 	}
 }
 
-TakenRequest RequestLoop::receive_one()
+TakenRequest RequestLoop::receive_one(const MessageQueue &from, std::chrono::milliseconds wait)
 {
 	thread_local std::vector<std::uint8_t> buf;
 	if (buf.size() < message_size_)
 		buf.resize(message_size_);
 	// Several threads may take requests at once (a notification thread, the
-	// engine's); a request is taken and admitted under this lock, so that a
-	// session's requests are admitted in the order they were sent.
+	// receivers or the engine's); a request is taken and admitted under
+	// this lock, so that a session's requests are admitted in the order
+	// they were sent.
 	std::lock_guard guard(dispatch_lock_);
-	long n = queue_.try_receive(buf);
+	long n = wait.count() > 0 ? from.receive(buf, wait) : from.try_receive(buf);
 	if (n < 0) {
-		if (n != -EAGAIN)
+		if (n != -EAGAIN && n != -ETIMEDOUT)
 			spdlog::error("Receiving from the server queue failed: {}", errno_string(n));
 		return {};
 	}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -25,6 +26,8 @@ namespace fileserver {
 // take the registration away (mq_notify then fails with EBUSY), so the loop
 // also exposes a fallback: while unregistered, the owner polls the queue
 // descriptor, calls drain() and retry_registration() periodically.
+// While requests keep coming, the busy hook's threads take them instead
+// (take_one()), and rest() hands the queue back to mq_notify.
 class RequestLoop
 {
 public:
@@ -53,6 +56,10 @@ public:
 	// Receives and dispatches one request; its start is to be run once the
 	// caller lets another thread take the next.
 	TakenRequest take_one();
+	// The same, waiting up to @wait for one on @from, a blocking descriptor
+	// of the server queue (the request receivers' way); false on timeout.
+	// Requests are taken one at a time: a waiter holds the others back.
+	TakenRequest take_one(const MessageQueue &from, std::chrono::milliseconds wait);
 	void rest();
 	// Re-registers and drains if the registration was lost, or if requests
 	// wait while no drain ran since the last call (a notification thread
@@ -71,8 +78,9 @@ private:
 	static void on_notify(union sigval);
 	static void notified();
 	int arm();
-	// Receives one request and dispatches it under the dispatch lock.
-	TakenRequest receive_one();
+	// Receives one request from @from (waiting up to @wait; 0: not at all)
+	// and dispatches it under the dispatch lock.
+	TakenRequest receive_one(const MessageQueue &from, std::chrono::milliseconds wait);
 	// Returns the transfer to run once the dispatch lock is released.
 	TransferPtr dispatch(std::span<const std::uint8_t> msg);
 	void dispatch_job(std::span<const std::uint8_t> msg, Job &job, TransferPtr &start);

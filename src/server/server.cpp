@@ -17,6 +17,7 @@
 
 #include "protocol/wire.h"
 #include "server/request-loop.h"
+#include "server/request-receivers.h"
 #include "util/errno-util.h"
 #include "util/io.h"
 #include "util/openat2.h"
@@ -156,11 +157,27 @@ Server::Server(Config config, ConfigLoader loader, MessageQueue queue)
 	                                           [this] { return status_json(); });
 	loop_ = std::make_unique<RequestLoop>(
 	        queue_, *engine_, [this] { return context(); }, stats_, *sessions_);
-	// While requests keep coming, the engine threads take them in parallel;
-	// notifications wake the server only after a pause.
-	engine_->set_request_queue(
-	        queue_.get(), [this] { return loop_->take_one(); }, [this] { loop_->rest(); });
-	loop_->set_busy_hook([this] { return engine_->requests_busy(); });
+	// While requests keep coming, threads blocked in the receive take them
+	// in parallel; notifications wake the server only after a pause. That
+	// needs a blocking descriptor of the queue: a queue passed by systemd
+	// is non-blocking, and its owner, root, may not let this user open it
+	// again. Then the engine threads take requests when epoll says one waits.
+	if (int r = MessageQueue::reopen(queue_, O_RDONLY, receive_queue_); r == 0) {
+		receivers_ = std::make_unique<RequestReceivers>(
+		        config.workers,
+		        [this](std::chrono::milliseconds wait) {
+			        return loop_->take_one(receive_queue_, wait);
+		        },
+		        [this](TransferPtr t) { engine_->run(std::move(t)); }, [this] { loop_->rest(); });
+		loop_->set_busy_hook([this] { return receivers_->wake(); });
+	} else {
+		spdlog::info("Cannot open the server queue once more to wait on it ({}): the engine "
+		             "threads take requests",
+		             errno_string(r));
+		engine_->set_request_queue(
+		        queue_.get(), [this] { return loop_->take_one(); }, [this] { loop_->rest(); });
+		loop_->set_busy_hook([this] { return engine_->requests_busy(); });
+	}
 }
 
 Server::~Server() = default;
@@ -200,6 +217,7 @@ std::string Server::status_json() const
 	        {"root", json_bytes(ctx->config.root)},
 	        {"queue", json_bytes(ctx->config.queue)},
 	        {"workers", engine_->threads()},
+	        {"intake", receivers_ ? "receivers" : "epoll"},
 	        {"busy", busy > 0 ? busy - 1 : 0},
 	        {"parked", engine_->parked()},
 	        {"waiting", engine_->waiting()},
@@ -283,9 +301,11 @@ RunEnd Server::run(SignalPipe &signals, Lifecycle &lifecycle)
 {
 	loop_->start();
 	auto ctx = context();
-	spdlog::info("Serving {} on queue {} ({} transfers at most, {} engine threads)",
+	spdlog::info("Serving {} on queue {} ({} transfers at most, {} engine threads, {})",
 	             escape_for_terminal(ctx->config.root), escape_for_terminal(ctx->config.queue),
-	             ctx->config.max_transfers, engine_->threads());
+	             ctx->config.max_transfers, engine_->threads(),
+	             receivers_ ? std::to_string(receivers_->threads()) + " request receivers"
+	                        : std::string("requests taken by the engine threads"));
 	// READY=1 should find a STATUS= already in place.
 	watch_.progress_usec = monotonic_usec();
 	lifecycle.tick(status(), true);
@@ -327,10 +347,12 @@ RunEnd Server::serve_until_signal(SignalPipe &signals, Lifecycle &lifecycle)
 				reload();
 				lifecycle.reloaded();
 			} else if (sig == SIGTERM || sig == SIGINT) {
+				stop_taking_requests();
 				spdlog::info("Received {}, shutting down",
 				             sig == SIGTERM ? "SIGTERM" : "SIGINT");
 				stop = true; // a stop wins over a re-exec
 			} else if (sig == SIGUSR2 && !stop) {
+				stop_taking_requests();
 				spdlog::info(
 				        "Received SIGUSR2, re-executing after transfers in flight finish");
 				reexec = true;
@@ -358,9 +380,18 @@ RunEnd Server::serve_until_signal(SignalPipe &signals, Lifecycle &lifecycle)
 	}
 }
 
+// Before the log line that says so: a request sent after it stays queued
+// (for the next process, after a re-exec).
+void Server::stop_taking_requests()
+{
+	if (receivers_)
+		receivers_->stop(); // before the loop: a receiver takes requests without its lock
+	loop_->stop();
+}
+
 bool Server::drain_for_exit(Lifecycle &lifecycle)
 {
-	loop_->stop();
+	stop_taking_requests();
 	engine_->stop_accepting();
 	auto grace = context()->config.shutdown_timeout;
 	std::size_t in_flight = engine_->busy() + engine_->waiting();

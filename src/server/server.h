@@ -110,6 +110,7 @@ public:
 private:
 	bool alive();
 	RunEnd serve_until_signal(SignalPipe &signals, Lifecycle &lifecycle);
+	void stop_taking_requests();
 	bool drain_for_exit(Lifecycle &lifecycle);
 
 	ConfigLoader loader_;
@@ -128,6 +129,10 @@ private:
 	std::unique_ptr<SessionTable> sessions_;
 	std::unique_ptr<TransferEngine> engine_;
 	std::unique_ptr<class RequestLoop> loop_;
+	// A blocking descriptor of queue_ and the threads that wait on it;
+	// without one, the engine threads take requests (epoll).
+	MessageQueue receive_queue_;
+	std::unique_ptr<class RequestReceivers> receivers_;
 };
 
 } // namespace fileserver

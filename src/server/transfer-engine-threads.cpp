@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // What the engine's threads do: take requests off the server queue while
-// they keep coming, drive transfers, park them on a full reply queue and
-// resume them, and sweep the parked ones on the timer's tick. Admission,
-// limits and shutdown are in transfer-engine.cpp.
+// they keep coming (when there are no request receivers), drive transfers,
+// park them on a full reply queue and resume them, and sweep the parked
+// ones on the timer's tick. Admission, limits and shutdown are in
+// transfer-engine.cpp.
 #include "transfer-engine.h"
 
 #include <poll.h>

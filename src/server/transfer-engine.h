@@ -58,8 +58,9 @@ public:
 	void run(TransferPtr transfer) override { drive(std::move(transfer)); }
 	[[nodiscard]] bool hold_refusal(Job &job, const Error &err) override;
 
-	// Requests: while they keep coming, the engine threads take them off
-	// the server queue @fd (readable when one waits), one at a time with
+	// Requests, when the server has no blocking descriptor of its queue to
+	// give request receivers: while they keep coming, the engine threads
+	// take them off the server queue @fd (readable when one waits), one at a time with
 	// @take (receive and admit), and run each on the thread that took it;
 	// after kRequestPause without one, @rest hands the queue back to
 	// mq_notify. Set once.

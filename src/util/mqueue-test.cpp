@@ -104,3 +104,41 @@ TEST_CASE("MessageQueue: errors are -errno")
 	// without CAP_SYS_RESOURCE).
 	CHECK(MessageQueue::create(n.name, O_RDWR, 0600, 4, 1 << 30, q) == -EINVAL);
 }
+
+TEST_CASE("MessageQueue: reopen gives the same queue a blocking description of its own")
+{
+	TestQueueName n;
+	MessageQueue q;
+	REQUIRE(MessageQueue::create(n.name, O_RDWR | O_NONBLOCK, 0600, 4, 128, q) == 0);
+	// The name may name another queue by now: reopen goes by the descriptor.
+	REQUIRE(mq_unlink(n.name.c_str()) == 0);
+	MessageQueue again;
+	REQUIRE(MessageQueue::reopen(q, O_RDONLY, again) == 0);
+	struct mq_attr attr;
+	REQUIRE(again.attributes(attr) == 0);
+	CHECK((attr.mq_flags & O_NONBLOCK) == 0);
+	REQUIRE(q.attributes(attr) == 0);
+	CHECK((attr.mq_flags & O_NONBLOCK) != 0); // the original keeps its flags
+	struct stat a, b;
+	REQUIRE(q.stat(a) == 0);
+	REQUIRE(again.stat(b) == 0);
+	CHECK(a.st_ino == b.st_ino);
+
+	// Blocking: a receive waits for the deadline where the original fails at once.
+	std::vector<std::uint8_t> buf(128);
+	CHECK(again.receive(buf, 10ms) == -ETIMEDOUT);
+	CHECK(q.receive(buf, 10ms) == -EAGAIN);
+	REQUIRE(q.try_send(bytes("via the first")) == 0);
+	long got = again.receive(buf, 1000ms);
+	REQUIRE(got == 13);
+	CHECK(std::string(buf.begin(), buf.begin() + got) == "via the first");
+
+	// Not a queue: refused, nothing left open.
+	int p[2];
+	REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+	MessageQueue pipe_end(static_cast<mqd_t>(p[0]));
+	MessageQueue not_mq;
+	CHECK(MessageQueue::reopen(pipe_end, O_RDONLY, not_mq) == -EBADF);
+	CHECK_FALSE(not_mq.valid());
+	close(p[1]);
+}

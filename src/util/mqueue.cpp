@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include "time-util.h"
 
@@ -52,6 +53,22 @@ int MessageQueue::open(const std::string &name, int oflag, MessageQueue &out)
 	if (mqd == static_cast<mqd_t>(-1))
 		return -errno;
 	out.reset(mqd);
+	return 0;
+}
+
+int MessageQueue::reopen(const MessageQueue &q, int oflag, MessageQueue &out)
+{
+	char path[32];
+	std::snprintf(path, sizeof(path), "/proc/self/fd/%d", static_cast<int>(q.get()));
+	int fd = ::open(path, oflag | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	out.reset(static_cast<mqd_t>(fd));
+	struct mq_attr attr;
+	if (int r = out.attributes(attr); r < 0) {
+		out.reset();
+		return r; // EBADF: not a message queue after all
+	}
 	return 0;
 }
 

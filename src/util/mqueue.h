@@ -40,6 +40,10 @@ public:
 	// Creates a new queue (O_CREAT|O_EXCL) with exactly @mode, whatever the umask.
 	static int create(const std::string &name, int oflag, mode_t mode, long max_messages,
 	                  long message_size, MessageQueue &out);
+	// Opens @q's queue once more, as a new open file description with
+	// @oflag of its own (through /proc/self/fd: the very queue, whatever its
+	// name now names), subject to the queue's permission bits.
+	static int reopen(const MessageQueue &q, int oflag, MessageQueue &out);
 
 	[[nodiscard]] mqd_t get() const { return mqd_; }
 	[[nodiscard]] bool valid() const { return mqd_ != static_cast<mqd_t>(-1); }

@@ -311,10 +311,15 @@ class Daemon:
         with open(self.config_path, "w") as f:
             json.dump(config, f)
 
-    def start(self, wait=True, extra_args=()):
+    def start(self, wait=True, extra_args=(), queue_fd=None):
+        """@queue_fd: pass that queue descriptor as systemd socket
+        activation does (descriptor 3, LISTEN_FDS=1, LISTEN_PID)."""
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([FILESERVERD, "--config", self.config_path, *extra_args],
-                                     stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
+        argv, stdin, env = [FILESERVERD, "--config", self.config_path, *extra_args], subprocess.DEVNULL, None
+        if queue_fd is not None:
+            argv = ["/bin/sh", "-c", 'exec 3<&0 0</dev/null; export LISTEN_PID=$$; exec "$0" "$@"', *argv]
+            stdin, env = queue_fd, dict(os.environ, LISTEN_FDS="1")
+        self.proc = subprocess.Popen(argv, stdin=stdin, stdout=self._log, stderr=self._log, env=env,
                                      close_fds=True, **self.tc.identity())
         if wait:
             self.wait_ready()
@@ -467,7 +472,7 @@ class FileserverTestCase(unittest.TestCase):
             f.write(text if isinstance(text, str) else json.dumps(text))
         return path
 
-    def start_daemon(self, wait=True, extra_args=(), **overrides):
+    def start_daemon(self, wait=True, extra_args=(), queue_fd=None, **overrides):
         config = self.make_config(**overrides)
         workdir = tempfile.mkdtemp(prefix="daemon-", dir=self.tmp)
         os.chmod(workdir, 0o755)
@@ -478,7 +483,7 @@ class FileserverTestCase(unittest.TestCase):
         self.addCleanup(self._dump_daemon_log_on_failure, d)
         self.daemon = d
         self.queue = d.queue
-        d.start(wait=wait, extra_args=extra_args)
+        d.start(wait=wait, extra_args=extra_args, queue_fd=queue_fd)
         return d
 
     def run_daemon(self, *args, timeout=PROCESS_TIMEOUT):

@@ -7,6 +7,7 @@ registration back once it is free."""
 import os
 import subprocess
 import sys
+import time
 
 import harness
 from harness import encode_open, mq_send_to
@@ -76,6 +77,52 @@ class NotifyTheftTest(harness.FileserverTestCase):
         # it exits, may still be on its way to a server thread).
         harness.wait_until(lambda: harness.queue_qsize(self.queue) == 0, 30,
                            "the server queue to be empty")
+
+
+class IntakeTest(harness.FileserverTestCase):
+    """While requests keep coming, threads blocked in the receive take them;
+    a queue the daemon may not open once more (systemd's, owned by root) is
+    watched with epoll instead. Either way every request is served, and
+    after a pause the queue goes back to mq_notify."""
+
+    PRIVATE_UID = "required"
+
+    def burst_then_pause(self, rounds=3, clients=6):
+        data = os.urandom(5000)
+        self.write_file("f", data)
+        for _ in range(rounds):
+            procs = [self.spawn_ctl("--timeout", "20", "get", "f", stdout=subprocess.PIPE)
+                     for _ in range(clients)]
+            for p in procs:
+                out, err = p.communicate(timeout=60)
+                self.assertEqual(p.returncode, 0, err)
+                self.assertTrue(out == data)
+            time.sleep(0.3)  # longer than the pause after which mq_notify takes over
+            status = self.server_status()
+            self.assertTrue(status["notify_registered"], status)
+        return status
+
+    def test_receivers_take_requests(self):
+        self.start_daemon(workers=2)
+        status = self.burst_then_pause()
+        self.assertEqual(status["intake"], "receivers")
+        self.assertEqual(status["failed"], 0, status)
+
+    def test_queue_it_cannot_open_again_is_watched_with_epoll(self):
+        # Created by this test (root), 0622, as PID 1 creates a socket
+        # unit's queue: the daemon, another uid, reads it only through the
+        # descriptor it is given.
+        q = self.make_queue(mode=0o622)
+        fd = os.open(harness.queue_path(q), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        self.addCleanup(os.close, fd)
+        d = self.start_daemon(queue=q, queue_fd=fd, workers=2)
+        self.assertIn("Using the queue passed by systemd", d.log())
+        self.assertIn("Cannot open the server queue once more to wait on it (Permission denied)",
+                      d.log())
+        status = self.burst_then_pause()
+        self.assertEqual(status["intake"], "epoll")
+        self.assertEqual(status["failed"], 0, status)
+        self.assertEqual(d.stop(), harness.DEXIT_OK, d.log())
 
 
 if __name__ == "__main__":
