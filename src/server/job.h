@@ -42,6 +42,7 @@ enum class SubmitResult {
 struct TakenRequest {
 	bool received = false; // false: the queue was empty (or the loop stopped)
 	TransferPtr start;     // to run once the taker holds no lock
+	bool queued = false;   // it was waiting already: requests come faster than they are taken
 };
 
 // Where the dispatcher hands a session's request: the transfer engine (or a

@@ -228,13 +228,19 @@ TakenRequest RequestLoop::receive_one(const MessageQueue &from, std::chrono::mil
 	// this lock, so that a session's requests are admitted in the order
 	// they were sent.
 	std::lock_guard guard(dispatch_lock_);
-	long n = wait.count() > 0 ? from.receive(buf, wait) : from.try_receive(buf);
+	// First without waiting, on the non-blocking descriptor (a deadline in
+	// the past on a blocking one still arms a timer): one that was queued
+	// already tells the receivers that more come than one of them takes.
+	long n = queue_.try_receive(buf);
+	bool queued = n >= 0;
+	if (n == -EAGAIN && wait.count() > 0)
+		n = from.receive(buf, wait);
 	if (n < 0) {
 		if (n != -EAGAIN && n != -ETIMEDOUT)
 			spdlog::error("Receiving from the server queue failed: {}", errno_string(n));
 		return {};
 	}
-	return {true, dispatch(std::span(buf).first(static_cast<std::size_t>(n)))};
+	return {true, dispatch(std::span(buf).first(static_cast<std::size_t>(n))), queued};
 }
 
 // A thread boundary too (it runs on notification threads and the owner's):

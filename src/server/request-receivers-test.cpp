@@ -19,7 +19,8 @@ namespace {
 // request loop does; an empty one waits out the receiver's slice.
 struct FakeIntake {
 	std::mutex lock;
-	std::deque<TransferPtr> requests;
+	std::deque<std::pair<TransferPtr, bool>> requests; // and whether it counts as queued
+	std::set<std::thread::id> takers;
 	std::atomic<unsigned> takes{0}, rests{0};
 	std::mutex ran_lock;
 	std::set<Transfer *> ran;
@@ -28,11 +29,11 @@ struct FakeIntake {
 	std::atomic<bool> aborting{false};
 	TransferEnv env{stats, [] { return std::string("{}"); }, aborting};
 
-	TransferPtr put()
+	TransferPtr put(bool queued = false)
 	{
 		auto t = std::make_shared<Transfer>(Job{}, env);
 		std::lock_guard guard(lock);
-		requests.push_back(t);
+		requests.emplace_back(t, queued);
 		return t;
 	}
 
@@ -41,10 +42,11 @@ struct FakeIntake {
 		takes++;
 		{
 			std::lock_guard guard(lock);
+			takers.insert(std::this_thread::get_id());
 			if (!requests.empty()) {
-				TransferPtr t = std::move(requests.front());
+				auto [t, queued] = std::move(requests.front());
 				requests.pop_front();
-				return {true, std::move(t)};
+				return {true, std::move(t), queued};
 			}
 		}
 		std::this_thread::sleep_for(wait);
@@ -56,6 +58,8 @@ struct FakeIntake {
 		return RequestReceivers(
 		        threads, [this](std::chrono::milliseconds w) { return take(w); },
 		        [this](TransferPtr t) {
+			        // Serving takes a while: another receiver may listen meanwhile.
+			        std::this_thread::sleep_for(5ms);
 			        std::lock_guard guard(ran_lock);
 			        ran.insert(t.get());
 		        },
@@ -113,6 +117,28 @@ TEST_CASE("receivers sleep until woken, take requests while they come, and rest 
 	REQUIRE(r.wake());
 	CHECK(eventually([&] { return in.ran_all(second); }));
 	CHECK(eventually([&] { return in.rests == 2; }));
+}
+
+TEST_CASE("one receiver takes requests that come one at a time; queued ones wake another")
+{
+	FakeIntake in;
+	RequestReceivers r = in.make(3);
+	std::this_thread::sleep_for(200ms); // all asleep: a thread not yet waiting may listen at once
+	REQUIRE(r.wake());
+	for (int i = 0; i < 5; i++) {
+		std::vector<TransferPtr> one{in.put()};
+		CHECK(eventually([&] { return in.ran_all(one); }));
+	}
+	{
+		std::lock_guard guard(in.lock);
+		CHECK(in.takers.size() == 1); // the others never woke
+	}
+	std::vector<TransferPtr> queued{in.put(true), in.put(true)};
+	CHECK(eventually([&] { return in.ran_all(queued); }));
+	CHECK(eventually([&] {
+		std::lock_guard guard(in.lock);
+		return in.takers.size() >= 2; // another one listened
+	}));
 }
 
 TEST_CASE("stop() ends the receivers, even in the middle of a wait, and leaves the rest")

@@ -30,12 +30,12 @@ bool RequestReceivers::wake()
 		std::lock_guard guard(lock_);
 		if (stopping_)
 			return false;
-		last_request_usec_.store(monotonic_usec(), std::memory_order_relaxed);
+		last_request_usec_ = monotonic_usec();
 		if (busy_)
 			return true;
 		busy_ = true;
 	}
-	wake_.notify_all();
+	wake_.notify_one(); // one listens; it wakes another when it needs one
 	return true;
 }
 
@@ -52,6 +52,11 @@ void RequestReceivers::stop()
 	threads_.clear();
 }
 
+// One receiver listens at a time (the request loop's dispatch lock would
+// serialise more anyway). It hands listening on before it serves only if
+// the request was queued already: more come than one thread takes. At one
+// request at a time, one thread receives and serves them all, with no
+// wake-up of another in between; at more, they all end up working.
 void RequestReceivers::run()
 {
 	const auto pause = static_cast<std::uint64_t>(
@@ -59,39 +64,40 @@ void RequestReceivers::run()
 	// Requests back to back pass the same directories: each receiver keeps
 	// those it passed open while requests keep coming, none while it sleeps.
 	cache_dirs_on_this_thread(true);
+	std::unique_lock guard(lock_);
 	for (;;) {
-		{
-			std::unique_lock guard(lock_);
-			if (!busy_ && !stopping_) {
+		if (!busy_ && !stopping_) {
+			guard.unlock();
+			forget_cached_dirs();
+			guard.lock();
+		}
+		wake_.wait(guard, [this] { return stopping_ || (busy_ && !listening_); });
+		if (stopping_)
+			return;
+		listening_ = true;
+		guard.unlock();
+		TakenRequest taken = take_(kSlice);
+		guard.lock();
+		listening_ = false;
+		if (taken.received) {
+			last_request_usec_ = monotonic_usec();
+			if (taken.queued)
+				wake_.notify_one();
+			if (taken.start) {
 				guard.unlock();
-				forget_cached_dirs();
+				run_(std::move(taken.start));
 				guard.lock();
 			}
-			wake_.wait(guard, [this] { return busy_ || stopping_; });
-			if (stopping_)
-				return;
-		}
-		auto [received, start] = take_(kSlice);
-		if (received)
-			last_request_usec_.store(monotonic_usec(), std::memory_order_relaxed);
-		if (start) {
-			run_(std::move(start));
 			continue;
 		}
-		if (received)
-			continue;
 		// A slice without a request: after a pause, the queue goes back
 		// to mq_notify (registered, then drained: nothing is missed).
-		bool rest = false;
-		{
-			std::lock_guard guard(lock_);
-			if (busy_ && !stopping_ && monotonic_usec() - last_request_usec_.load() >= pause) {
-				busy_ = false;
-				rest = true;
-			}
-		}
-		if (rest)
+		if (busy_ && !stopping_ && monotonic_usec() - last_request_usec_ >= pause) {
+			busy_ = false;
+			guard.unlock();
 			rest_();
+			guard.lock();
+		}
 	}
 }
 

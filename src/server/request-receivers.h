@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -15,15 +14,17 @@
 namespace fileserver {
 
 // Threads that take requests off the server queue while they keep coming,
-// each blocked in the receive itself: the kernel hands a request straight
-// to a waiting receiver, with no epoll wake-up and no re-arm, and the
-// receiver answers it at once (a reply that does not fit parks in the
-// transfer engine). A notification wakes them (wake(), the request loop's
-// busy hook); after kPause without a request they hand the queue back to
+// blocked in the receive itself: the kernel hands a request straight to
+// the waiting receiver, with no epoll wake-up and no re-arm, and it answers
+// the request at once (a reply that does not fit parks in the transfer
+// engine). A notification wakes them (wake(), the request loop's busy
+// hook). One listens at a time, so a session's requests are admitted in
+// the order they were sent; it wakes another to listen before it serves
+// only when the request was queued already (more come than one thread
+// takes). After kPause without a request they hand the queue back to
 // mq_notify (@rest) and sleep, so an idle server has no thread waiting on
 // a clock. A receiver keeps the directories it passed open while it works
-// (cache_dirs_on_this_thread()), and drops them before it sleeps. One receives at a time (the request loop's
-// dispatch lock), so a session's requests are admitted in the order they were sent.
+// (cache_dirs_on_this_thread()) and drops them before it sleeps.
 class RequestReceivers
 {
 public:
@@ -61,7 +62,8 @@ private:
 	std::condition_variable wake_;
 	bool busy_ = false;
 	bool stopping_ = false;
-	std::atomic<std::uint64_t> last_request_usec_{0};
+	bool listening_ = false; // a receiver waits in the receive
+	std::uint64_t last_request_usec_ = 0;
 	std::vector<std::thread> threads_;
 };
 

@@ -71,8 +71,8 @@ void TransferEngine::take_request()
 		if (!watching_requests_)
 			return;
 	}
-	auto [received, start] = take_request_();
-	if (received)
+	TakenRequest taken = take_request_();
+	if (taken.received)
 		last_request_usec_.store(monotonic_usec());
 	{
 		std::lock_guard guard(lock_);
@@ -83,8 +83,8 @@ void TransferEngine::take_request()
 			epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, request_fd_, &ev);
 		}
 	}
-	if (start)
-		drive(std::move(start));
+	if (taken.start)
+		drive(std::move(taken.start));
 }
 
 void TransferEngine::drive(TransferPtr first) noexcept
