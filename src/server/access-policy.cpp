@@ -62,6 +62,8 @@ std::string normalize_path(std::string_view path)
 
 bool path_permitted(const AccessPolicy &policy, std::string_view normalized)
 {
+	if (policy.deny.empty() && policy.allow.empty())
+		return true; // no pattern: no copy to match against
 	std::string p(normalized);
 	if (matches_any(policy.deny, p))
 		return false;

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <deque>
 #include <optional>
 #include <vector>
 
@@ -145,12 +144,23 @@ private:
 
 thread_local DirCache t_dirs;
 
-// The components of @text, pushed in front of @pending in their order. Empty
-// and "." components are kept: after a non-directory they mean ENOTDIR.
-void push_front_components(std::deque<std::string> &pending, std::string_view text)
+// The components still to walk, the next one last.
+using Pending = std::vector<std::string>;
+
+// The components of @text (as path_components() has them), put before what
+// @pending holds: pushed last to first. Empty and "." components are kept:
+// after a non-directory they mean ENOTDIR.
+void push_components(Pending &pending, std::string_view text)
 {
-	auto parts = path_components(text);
-	pending.insert(pending.begin(), parts.begin(), parts.end());
+	std::size_t end = text.size();
+	for (;;) {
+		std::size_t slash = end == 0 ? std::string_view::npos : text.rfind('/', end - 1);
+		std::size_t start = slash == std::string_view::npos ? 0 : slash + 1;
+		pending.emplace_back(text.substr(start, end - start));
+		if (slash == std::string_view::npos)
+			return;
+		end = slash;
+	}
 }
 
 Error escapes()
@@ -230,7 +240,11 @@ Result<std::string> read_link(int fd, const std::string &name)
 class Walk
 {
 public:
-	explicit Walk(int root_fd) : root_fd_(root_fd), stack_(1) {}
+	explicit Walk(int root_fd) : root_fd_(root_fd)
+	{
+		stack_.reserve(4); // most paths are a few directories deep
+		stack_.emplace_back();
+	}
 
 	[[nodiscard]] bool at_root() const { return stack_.size() == 1; }
 	[[nodiscard]] const Dir &top() const { return stack_.back(); }
@@ -308,12 +322,16 @@ Result<void> check_client_path(std::string_view path)
 		return Error{ENAMETOOLONG, "path too long"};
 	if (!path.empty() && path[0] == '/')
 		return Error{EPERM, "absolute paths are refused: paths are relative to the served root"};
-	for (std::string_view component : path_components(path)) {
+	std::optional<Error> refused;
+	each_component(path, [&](std::string_view component) {
 		if (component == "..")
-			return Error{EPERM, "'..' is refused in paths"};
-		if (component.size() > NAME_MAX)
-			return Error{ENAMETOOLONG, "path component too long"};
-	}
+			refused = Error{EPERM, "'..' is refused in paths"};
+		else if (component.size() > NAME_MAX)
+			refused = Error{ENAMETOOLONG, "path component too long"};
+		return !refused;
+	});
+	if (refused)
+		return std::move(*refused);
 	return {};
 }
 
@@ -321,12 +339,13 @@ Result<RealObject> resolve_real(int root_fd, std::string_view path, const Search
                                 ObjectFd object_fd)
 {
 	Walk walk(root_fd);
-	std::deque<std::string> pending;
-	push_front_components(pending, path);
+	Pending pending;
+	pending.reserve(8);
+	push_components(pending, path);
 	int links = 0;
 	while (!pending.empty()) {
-		std::string name = std::move(pending.front());
-		pending.pop_front();
+		std::string name = std::move(pending.back());
+		pending.pop_back();
 		if (name.empty() || name == ".")
 			continue;
 		if (name == "..") { // only from a link target: the client text has none
@@ -354,7 +373,7 @@ Result<RealObject> resolve_real(int root_fd, std::string_view path, const Search
 				return Error{ENOENT, "no such file or directory"};
 			if ((*target)[0] == '/')
 				return escapes();
-			push_front_components(pending, *target);
+			push_components(pending, *target);
 			continue;
 		}
 		if (!S_ISDIR(d.st.st_mode) && !pending.empty())
