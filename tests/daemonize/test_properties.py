@@ -128,8 +128,10 @@ class TextbookDaemon(DaemonTestCase):
                     kinds["epoll"].append(fd)
                 else:
                     self.fail(f"unexpected descriptor {fd} -> {target}")
-            for k in ("pidfile", "queue", "root"):
+            for k in ("pidfile", "root"):
                 self.assertEqual(len(kinds[k]), 1, f"{k}: {kinds}")
+            # The queue, and a blocking descriptor of it for the request receivers.
+            self.assertEqual(len(kinds["queue"]), 2, f"queue: {kinds}")
             self.assertEqual(len(kinds["epoll"]), 2, f"epoll: {kinds}")
             # Only the signal pipe's two ends: the status pipe to the
             # launcher is closed.

@@ -56,7 +56,8 @@ class Signals(DaemonTestCase):
         self.write_file("big.bin", os.urandom(64 * 1024))
         pid = self.start()
         before = self.identity(pid)
-        self.assertEqual({k: len(v) for k, v in before.items()}, {"queue": 1, "pidfile": 1})
+        # The queue twice: a blocking descriptor of it for the request receivers.
+        self.assertEqual({k: len(v) for k, v in before.items()}, {"queue": 2, "pidfile": 1})
         generation = exec_generation(pid)
         self.assertNotIn("--internal-reexec", proc_cmdline(pid))
 
